@@ -1,1 +1,272 @@
-//! placeholder
+//! The sigbox stack: every Sigstore service, in one process, on one port, for testing.
+//!
+//! [`Stack::builder`] starts a stack on a loopback port and hands back its URL; the `sigbox up`
+//! command is a thin wrapper over it. The stack is a test instrument: its keys derive from a
+//! seed that is not secret, its certificates say they are for testing, and it listens on
+//! 127.0.0.1 unless told otherwise. It is not, and must never be used as, a real Sigstore.
+
+pub mod clock;
+pub mod http;
+pub mod keys;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use p256::pkcs8::{EncodePublicKey, LineEnding};
+use serde::Serialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use http::ApiError;
+pub use keys::{KeyRing, Role};
+pub use state::StateDir;
+
+/// The default seed.
+pub const DEFAULT_SEED: &str = "sigbox";
+
+/// The default listen address (loopback only: this is a test instrument).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7860";
+
+/// What every service shares.
+#[derive(Debug)]
+pub(crate) struct Services {
+    pub(crate) clock: Clock,
+    #[allow(dead_code)] // reason: the services that land next derive their keys from it
+    pub(crate) keys: KeyRing,
+    pub(crate) admin_token: String,
+}
+
+/// Configures and starts a [`Stack`].
+#[derive(Debug, Clone)]
+pub struct StackBuilder {
+    seed: String,
+    listen: SocketAddr,
+    state: Option<PathBuf>,
+    clock: Clock,
+    admin_token: Option<String>,
+}
+
+impl Default for StackBuilder {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SEED.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state: None,
+            clock: Clock::system(),
+            admin_token: None,
+        }
+    }
+}
+
+impl StackBuilder {
+    /// The seed every key derives from.
+    pub fn seed(mut self, seed: impl Into<String>) -> Self {
+        self.seed = seed.into();
+        self
+    }
+
+    /// Where to listen (port 0 picks a free port). Default `127.0.0.1:0` for the library.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Keep state in `dir` (created if missing). Without it the stack is ephemeral.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state = Some(dir.into());
+        self
+    }
+
+    /// Use a temporary state directory, removed when the stack is dropped (the default).
+    pub fn ephemeral(mut self) -> Self {
+        self.state = None;
+        self
+    }
+
+    /// Use `clock` (e.g. [`Clock::frozen`]).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Freeze the clock at `at`.
+    pub fn frozen_clock(self, at: time::OffsetDateTime) -> Self {
+        self.clock(Clock::frozen(at))
+    }
+
+    /// The admin bearer token. By default it derives from the seed, like every other secret.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// Opens the state, binds the listener and serves until [`Stack::shutdown`] or drop.
+    pub async fn start(self) -> anyhow::Result<Stack> {
+        let state = match &self.state {
+            Some(dir) => StateDir::open(dir, &self.seed)?,
+            None => StateDir::ephemeral(&self.seed)?,
+        };
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("listening on {}", self.listen))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let keys = KeyRing::new(&self.seed);
+        let admin_token = self.admin_token.unwrap_or_else(|| {
+            format!(
+                "sigbox-admin-{}",
+                hex::encode(&keys.secret(Role::Admin, 0)[..16])
+            )
+        });
+        let services = Arc::new(Services {
+            clock: self.clock,
+            keys,
+            admin_token,
+        });
+        let app = http::router(services.clone());
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let stopped = async {
+                let _ = stop_rx.await;
+            };
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        });
+        let stack = Stack {
+            url,
+            addr,
+            seed: self.seed,
+            state,
+            services,
+            stop: Some(stop_tx),
+            task: Some(task),
+        };
+        stack.write_ready_file()?;
+        Ok(stack)
+    }
+}
+
+/// A running stack.
+#[derive(Debug)]
+pub struct Stack {
+    url: String,
+    addr: SocketAddr,
+    seed: String,
+    state: StateDir,
+    services: Arc<Services>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// What `sigbox up --json` prints and `DIR/ready.json` holds: how to reach the stack.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Ready {
+    /// The one URL of every service (also the OIDC issuer).
+    pub url: String,
+    /// The state directory.
+    pub state_dir: PathBuf,
+    /// Whether the state directory is removed on exit.
+    pub ephemeral: bool,
+    /// The seed.
+    pub seed: String,
+    /// The bearer token of `/admin/...`.
+    pub admin_token: String,
+    /// PEM public keys of the current generation, by role.
+    pub public_keys: std::collections::BTreeMap<String, String>,
+}
+
+impl Stack {
+    /// A builder with the defaults: seed `sigbox`, `127.0.0.1:0`, ephemeral, system clock.
+    pub fn builder() -> StackBuilder {
+        StackBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> &Path {
+        self.state.path()
+    }
+
+    /// The stack's clock (shared with every service: moving it moves them all).
+    pub fn clock(&self) -> &Clock {
+        &self.services.clock
+    }
+
+    /// The admin bearer token.
+    pub fn admin_token(&self) -> &str {
+        &self.services.admin_token
+    }
+
+    /// How to reach the stack.
+    pub fn ready(&self) -> Ready {
+        let keys = KeyRing::new(&self.seed);
+        let public_keys = [
+            Role::FulcioRoot,
+            Role::Ctlog,
+            Role::Rekor,
+            Role::TsaRoot,
+            Role::Oidc,
+        ]
+        .into_iter()
+        .map(|role| {
+            let pem = keys
+                .signing_key(role, 0)
+                .verifying_key()
+                .to_public_key_pem(LineEnding::LF)
+                .unwrap_or_default();
+            (role.label().replace('/', "-"), pem)
+        })
+        .collect();
+        Ready {
+            url: self.url.clone(),
+            state_dir: self.state.path().to_path_buf(),
+            ephemeral: self.state.is_ephemeral(),
+            seed: self.seed.clone(),
+            admin_token: self.services.admin_token.clone(),
+            public_keys,
+        }
+    }
+
+    fn write_ready_file(&self) -> anyhow::Result<()> {
+        let json = serde_json::to_vec_pretty(&self.ready())?;
+        state::write_atomic(&self.state.path().join("ready.json"), &json)
+    }
+
+    /// Stops serving, lets requests in flight finish, and closes the state.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        self.stop_serving().await
+    }
+
+    async fn stop_serving(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.context("server task panicked")??;
+        }
+        let _ = std::fs::remove_file(self.state.path().join("ready.json"));
+        Ok(())
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

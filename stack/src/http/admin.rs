@@ -1,0 +1,107 @@
+//! `/admin/...`: clock control (and, as they land, faults and rotation), behind the admin token.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::ApiError;
+use crate::Services;
+
+pub(crate) fn routes(services: Arc<Services>) -> Router {
+    Router::new()
+        .route("/admin/clock", get(clock).post(set_clock))
+        .route("/admin/clock/advance", post(advance_clock))
+        .route_layer(axum::middleware::from_fn_with_state(
+            services.clone(),
+            require_admin_token,
+        ))
+        .with_state(services)
+}
+
+/// Admin endpoints change what every client of the stack sees: they take the bearer token.
+async fn require_admin_token(
+    State(services): State<Arc<Services>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(token) if constant_time_eq(token.as_bytes(), services.admin_token.as_bytes()) => {
+            Ok(next.run(request).await)
+        }
+        Some(_) => Err(ApiError::unauthorized("admin token does not match")),
+        None => Err(ApiError::unauthorized(
+            "admin endpoints need `Authorization: Bearer <admin token>` (see ready.json)",
+        )),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Serialize)]
+struct ClockState {
+    now: String,
+    frozen: bool,
+}
+
+fn clock_state(services: &Services) -> Json<ClockState> {
+    Json(ClockState {
+        now: rfc3339(services.clock.now()),
+        frozen: services.clock.is_frozen(),
+    })
+}
+
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+async fn clock(State(services): State<Arc<Services>>) -> Json<ClockState> {
+    clock_state(&services)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetClock {
+    now: String,
+}
+
+async fn set_clock(
+    State(services): State<Arc<Services>>,
+    body: Result<Json<SetClock>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ClockState>, ApiError> {
+    let Json(body) = body?;
+    let at = OffsetDateTime::parse(&body.now, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| ApiError::bad_request(format!("`now` is not an RFC 3339 time: {e}")))?;
+    services.clock.set(at);
+    Ok(clock_state(&services))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: u64,
+}
+
+async fn advance_clock(
+    State(services): State<Arc<Services>>,
+    body: Result<Json<Advance>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ClockState>, ApiError> {
+    let Json(body) = body?;
+    services.clock.advance(Duration::from_secs(body.seconds));
+    Ok(clock_state(&services))
+}

@@ -1,0 +1,28 @@
+//! The HTTP edge: one router for every service, the error shape and the request bounds.
+
+pub mod admin;
+pub mod error;
+pub(crate) mod limits;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use error::ApiError;
+pub use limits::MAX_BODY_BYTES;
+
+use crate::Services;
+
+/// The whole stack's router: each service's routes, merged (their paths do not collide).
+pub(crate) fn router(services: Arc<Services>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(admin::routes(services))
+        .layer(limits::body_limit())
+        .layer(axum::middleware::from_fn(limits::reject_oversized))
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
