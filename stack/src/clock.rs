@@ -127,7 +127,8 @@ mod tests {
         assert_eq!(clock.now(), datetime!(2026-01-01 00:00:00 UTC));
         clock.advance(Duration::from_secs(600));
         assert_eq!(clock.now(), datetime!(2026-01-01 00:10:00 UTC));
-        assert!(clock.clone().is_frozen());
+        let shared = clock.clone();
+        assert!(shared.is_frozen());
         clock.set(datetime!(2030-01-01 00:00:00 UTC));
         assert_eq!(
             clock.unix(),
