@@ -1,0 +1,96 @@
+//! `sigbox up`: run the stack until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use stack::{Clock, Stack};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Every key derives from this seed (not a secret: it is for testing).
+    #[arg(long, env = "SIGBOX_SEED", default_value = stack::DEFAULT_SEED)]
+    seed: String,
+    /// Address to listen on; port 0 picks a free port. Loopback by default.
+    #[arg(long, env = "SIGBOX_LISTEN", default_value = stack::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// State directory (logs, TUF repository, trust files).
+    #[arg(
+        long,
+        env = "SIGBOX_STATE",
+        default_value = ".sigbox",
+        conflicts_with = "ephemeral"
+    )]
+    state: PathBuf,
+    /// Keep state in a temporary directory, removed on exit.
+    #[arg(long)]
+    ephemeral: bool,
+    /// `system`, or `frozen=<RFC 3339 time>` for reproducible output.
+    #[arg(long, env = "SIGBOX_CLOCK", default_value = "system", value_parser = Clock::parse)]
+    clock: Clock,
+    /// Bearer token of /admin (default: derived from the seed).
+    #[arg(long, env = "SIGBOX_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Print the ready object as one line of JSON instead of the human line.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    if !args.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %args.listen,
+            "listening beyond loopback: sigbox is a TEST stack whose keys anyone can derive"
+        );
+    }
+    let mut builder = Stack::builder()
+        .seed(&args.seed)
+        .listen(args.listen)
+        .clock(args.clock);
+    if !args.ephemeral {
+        builder = builder.state_dir(&args.state);
+    }
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
+    let stack = builder.start().await?;
+    let ready = stack.ready();
+    {
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            serde_json::to_writer(&mut out, &ready)?;
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                "sigbox ready  url={}  state={}  seed={}  (TEST ONLY: keys derive from the seed)",
+                ready.url,
+                ready.state_dir.display(),
+                ready.seed
+            )?;
+            writeln!(out, "admin token: {}", ready.admin_token)?;
+        }
+        out.flush()?;
+    }
+    wait_for_signal().await?;
+    stack.shutdown().await
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("waiting for SIGINT")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}

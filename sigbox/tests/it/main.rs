@@ -1,0 +1,4 @@
+//! The `sigbox` binary, driven as a user would: one test binary, one module per command.
+
+mod support;
+mod up;

@@ -1,0 +1,78 @@
+//! Starting `sigbox up` as a child process and reading its ready object.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `sigbox up` child, killed on drop.
+pub struct Up {
+    pub child: Child,
+    pub ready: serde_json::Value,
+    pub startup: Duration,
+}
+
+impl Up {
+    /// Starts `sigbox up --json --listen 127.0.0.1:0` with `extra` arguments.
+    pub fn start(extra: &[&str]) -> Self {
+        Self::start_in(None, extra)
+    }
+
+    pub fn start_in(dir: Option<&Path>, extra: &[&str]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigbox"));
+        cmd.args(["up", "--json", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(dir) = dir {
+            cmd.current_dir(dir);
+        }
+        let started = Instant::now();
+        let mut child = cmd.spawn().expect("spawning sigbox up");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the ready line");
+        let startup = started.elapsed();
+        assert!(
+            !line.is_empty(),
+            "sigbox up exited before printing its ready object"
+        );
+        let ready: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
+        Self {
+            child,
+            ready,
+            startup,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.ready["url"].as_str().expect("url").to_owned()
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("running kill");
+        assert!(status.success());
+        self.child.wait().expect("waiting for sigbox")
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,127 @@
+use crate::support::Up;
+
+#[test]
+fn up_prints_ready_object_and_serves_healthz() {
+    let up = Up::start(&["--ephemeral"]);
+    eprintln!("sigbox up printed its ready object after {:?}", up.startup);
+    let url = up.url();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        !url.ends_with(":0"),
+        "the bound port is reported, not 0: {url}"
+    );
+    assert_eq!(up.ready["ephemeral"], true);
+    assert_eq!(up.ready["seed"], "sigbox");
+    let state = up.ready["state_dir"].as_str().unwrap().to_owned();
+    assert!(std::path::Path::new(&state).join("ready.json").exists());
+    let body = reqwest::blocking::get(format!("{url}/healthz"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(body, "ok\n");
+    let status = up.terminate();
+    assert!(
+        status.success(),
+        "SIGTERM should stop sigbox cleanly: {status}"
+    );
+    assert!(
+        !std::path::Path::new(&state).exists(),
+        "the ephemeral state directory is removed on exit"
+    );
+}
+
+#[test]
+fn same_seed_gives_same_public_keys() {
+    let a = Up::start(&["--ephemeral", "--seed", "reproducible"]);
+    let b = Up::start(&["--ephemeral", "--seed", "reproducible"]);
+    let c = Up::start(&["--ephemeral", "--seed", "another"]);
+    let keys = |up: &Up| up.ready["public_keys"].clone();
+    assert!(keys(&a).as_object().is_some_and(|k| k.len() >= 5));
+    assert_eq!(keys(&a), keys(&b));
+    assert_ne!(keys(&a), keys(&c));
+    assert_eq!(a.ready["admin_token"], b.ready["admin_token"]);
+}
+
+#[test]
+fn admin_endpoints_need_the_token() {
+    let up = Up::start(&["--ephemeral", "--clock", "frozen=2026-01-01T00:00:00Z"]);
+    let url = up.url();
+    let client = reqwest::blocking::Client::new();
+    let denied = client.get(format!("{url}/admin/clock")).send().unwrap();
+    assert_eq!(denied.status(), 401);
+    let err: serde_json::Value = denied.json().unwrap();
+    assert_eq!(err["code"], 401);
+    assert!(err["message"].as_str().unwrap().contains("Bearer"));
+    let token = up.ready["admin_token"].as_str().unwrap();
+    let moved: serde_json::Value = client
+        .post(format!("{url}/admin/clock/advance"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"seconds": 600}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(moved["now"], "2026-01-01T00:10:00Z");
+    assert_eq!(moved["frozen"], true);
+}
+
+#[test]
+fn oversized_and_malformed_bodies_get_the_json_error_shape() {
+    let up = Up::start(&["--ephemeral"]);
+    let url = up.url();
+    let token = up.ready["admin_token"].as_str().unwrap().to_owned();
+    let client = reqwest::blocking::Client::new();
+    let big = client
+        .post(format!("{url}/admin/clock"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .unwrap();
+    assert_eq!(big.status(), 413);
+    let err: serde_json::Value = big.json().unwrap();
+    assert!(
+        err["message"].as_str().unwrap().contains("over the limit"),
+        "{err}"
+    );
+    let bad = client
+        .post(format!("{url}/admin/clock"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"now\": ")
+        .send()
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let err: serde_json::Value = bad.json().unwrap();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON body"),
+        "{err}"
+    );
+}
+
+#[test]
+fn refuses_a_state_dir_made_with_another_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let state = state.to_str().unwrap();
+    let up = Up::start(&["--state", state, "--seed", "first"]);
+    assert!(up.terminate().success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigbox"))
+        .args([
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            state,
+            "--seed",
+            "second",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("seed `first`"), "{stderr}");
+}
