@@ -6,19 +6,19 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `sigbox up` child, killed on drop.
-pub struct Up {
-    pub child: Child,
-    pub ready: serde_json::Value,
-    pub startup: Duration,
+pub(crate) struct Up {
+    pub(crate) child: Child,
+    pub(crate) ready: serde_json::Value,
+    pub(crate) startup: Duration,
 }
 
 impl Up {
     /// Starts `sigbox up --json --listen 127.0.0.1:0` with `extra` arguments.
-    pub fn start(extra: &[&str]) -> Self {
+    pub(crate) fn start(extra: &[&str]) -> Self {
         Self::start_in(None, extra)
     }
 
-    pub fn start_in(dir: Option<&Path>, extra: &[&str]) -> Self {
+    pub(crate) fn start_in(dir: Option<&Path>, extra: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigbox"));
         cmd.args(["up", "--json", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -48,12 +48,12 @@ impl Up {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.ready["url"].as_str().expect("url").to_owned()
     }
 
     /// SIGTERM, then the exit status.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let status = Command::new("kill")
             .args(["-TERM", &pid])
@@ -64,7 +64,8 @@ impl Up {
     }
 
     /// SIGKILL: no shutdown code runs.
-    pub fn kill9(mut self) {
+    #[allow(dead_code)] // reason: used by the crash test, which lands with the first log
+    pub(crate) fn kill9(mut self) {
         self.child.kill().expect("SIGKILL");
         let _ = self.child.wait();
     }
