@@ -1,0 +1,34 @@
+# sigbox: a whole Sigstore in one process, for testing. `just --list` for the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Start the stack on 127.0.0.1:7860 with state in .sigbox/ (Ctrl-C stops it).
+up *ARGS:
+    cargo run --release -p sigbox -- up {{ARGS}}
+
+# The whole test suite (unit, property, store contract, crash, real clients over HTTP).
+test:
+    cargo test --workspace --locked
+
+# Formatting and lints, warnings denied.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Benchmarks: tlog appends/s and proof times, Rekor entries/s over HTTP.
+bench:
+    cargo bench -p tlog --features rocksdb
+    cargo bench -p stack
+
+# What CI runs, after .ci/run has installed the tools.
+ci: lint test
+
+# Install the third-party clients the tests drive (Python venv, npm packages).
+tools:
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet -r tools/python/requirements.txt
+    cd tools/js && npm ci --no-audit --no-fund
+
+# Run the client conformance matrix against a fresh stack.
+conformance *ARGS:
+    cargo run --release -p sigbox -- conformance {{ARGS}}
