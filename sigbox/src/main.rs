@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// Start the stack (OIDC, Fulcio, CT log, Rekor, TSA, TUF) on one port.
     Up(cmd::up::Args),
+    /// Print an OIDC identity token from the running stack's fake issuer.
+    Token(cmd::token::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,5 +37,6 @@ fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Up(args) => cmd::up::run(args),
+        Command::Token(args) => cmd::token::run(args),
     }
 }

@@ -1,4 +1,5 @@
 //! The `sigbox` binary, driven as a user would: one test binary, one module per command.
 
 mod support;
+mod token;
 mod up;

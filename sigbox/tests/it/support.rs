@@ -77,3 +77,17 @@ impl Drop for Up {
         let _ = self.child.wait();
     }
 }
+
+/// The Python with the pinned `sigstore` package: `$SIGBOX_PYTHON`, or the workspace's `.venv`
+/// that `.ci/run` (or `just tools`) creates.
+pub(crate) fn python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("SIGBOX_PYTHON") {
+        return p.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python with sigstore installed: run `.ci/run` or `just tools` (or set SIGBOX_PYTHON)"
+    );
+    venv
+}
