@@ -117,3 +117,49 @@ impl tough::key_source::KeySource for P256Signer {
         Err("sigbox keys derive from the seed and are never written".into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tough::sign::Sign as _;
+
+    fn signer() -> P256Signer {
+        P256Signer::new(SigningKey::from_slice(&[7; 32]).unwrap())
+    }
+
+    #[test]
+    fn signing_is_deterministic_and_ignores_the_rng() {
+        let s = signer();
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let via_tough = futures_lite_block_on(s.sign(b"msg", &rng)).unwrap();
+        assert_eq!(via_tough, s.sign_der(b"msg"));
+        assert_eq!(s.sign_der(b"msg"), signer().sign_der(b"msg"));
+        // DER SEQUENCE, as securesystemslib's ecdsa-sha2-nistp256 expects.
+        assert_eq!(via_tough[0], 0x30);
+    }
+
+    #[test]
+    fn key_is_ecdsa_pem_and_id_is_stable() {
+        let json = serde_json::to_value(signer().tuf_key()).unwrap();
+        assert_eq!(json["keytype"], "ecdsa");
+        assert_eq!(json["scheme"], "ecdsa-sha2-nistp256");
+        assert!(
+            json["keyval"]["public"]
+                .as_str()
+                .unwrap()
+                .starts_with("-----BEGIN PUBLIC KEY-----")
+        );
+        assert_eq!(signer().key_id_hex().len(), 64);
+        assert_eq!(signer().key_id_hex(), signer().key_id_hex());
+    }
+
+    /// Our `sign` future never waits, so one poll with a no-op waker finishes it.
+    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("P256Signer::sign waited"),
+        }
+    }
+}

@@ -181,3 +181,67 @@ pub fn trusted_root_json(input: &TrustedRootInput) -> String {
         timestamp_authorities: input.timestamp_authorities.iter().map(ca).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn writes_protobuf_json_shape() {
+        let v = Validity {
+            start: datetime!(2025-01-01 0:00 UTC),
+            end: Some(datetime!(2025-02-01 0:00 UTC)),
+        };
+        let input = TrustedRootInput {
+            tlogs: vec![TransparencyLog {
+                base_url: "http://x".into(),
+                hash_algorithm: "SHA2_256",
+                public_key_der: vec![1, 2, 3],
+                key_details: "PKIX_ECDSA_P256_SHA_256",
+                valid_for: v,
+                checkpoint_key_id: Some(vec![9]),
+            }],
+            certificate_authorities: vec![CertificateAuthority {
+                uri: "http://x".into(),
+                subject_organization: "o".into(),
+                subject_common_name: "cn".into(),
+                chain_der: vec![vec![1], vec![2]],
+                valid_for: Validity {
+                    start: v.start,
+                    end: None,
+                },
+            }],
+            ..TrustedRootInput::default()
+        };
+        let out = trusted_root_json(&input);
+        assert!(out.ends_with("}\n"));
+        let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(j["mediaType"], TRUSTED_ROOT_MEDIA_TYPE);
+        let t = &j["tlogs"][0];
+        assert_eq!(t["publicKey"]["rawBytes"], "AQID");
+        assert_eq!(t["publicKey"]["validFor"]["end"], "2025-02-01T00:00:00Z");
+        // base64(SHA-256(01 02 03))
+        assert_eq!(
+            t["logId"]["keyId"],
+            "A5BYxvLAy0ksUzsKTRTvd8wPeKvMztUofYShogEc+4E="
+        );
+        assert_eq!(t["checkpointKeyId"]["keyId"], "CQ==");
+        let ca = &j["certificateAuthorities"][0];
+        assert_eq!(ca["certChain"]["certificates"][1]["rawBytes"], "Ag==");
+        assert!(ca["validFor"].get("end").is_none());
+        assert_eq!(j["ctlogs"], serde_json::json!([]));
+        // Fields in .proto order.
+        let order: Vec<_> = [
+            "mediaType",
+            "tlogs",
+            "certificateAuthorities",
+            "ctlogs",
+            "timestampAuthorities",
+        ]
+        .iter()
+        .map(|k| out.find(&format!("\"{k}\"")).unwrap())
+        .collect();
+        assert!(order.is_sorted(), "{order:?}");
+    }
+}

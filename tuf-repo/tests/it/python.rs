@@ -133,6 +133,7 @@ fn python_tuf_ngclient_accepts_repository_and_follows_root_rotation() {
     assert_eq!(got["root_version"], 2);
     let path = got["targets"]["trusted_root.json"].as_str().unwrap();
     assert_eq!(std::fs::read(path).unwrap(), b"{\"rotated\": true}\n");
+    drop(server);
     let trusted: serde_json::Value =
         serde_json::from_slice(&std::fs::read(meta.join("root.json")).unwrap()).unwrap();
     assert_eq!(trusted["signed"]["version"], 2);
@@ -150,7 +151,7 @@ assert len(tr.get_fulcio_certs()) == 2
 assert len(tr.get_timestamp_authorities()) == 1
 tr.rekor_keyring(KeyringPurpose.VERIFY)
 tr.ct_keyring(KeyringPurpose.VERIFY)
-assert sc.get_fulcio().url if hasattr(sc.get_fulcio(), "url") else True
+sc.get_fulcio()
 assert len(sc.get_tsas()) == 1
 assert sc.get_oidc_url() == "http://127.0.0.1:7860"
 assert len(sc.get_tlogs()) == 1
@@ -173,4 +174,44 @@ fn sigstore_python_loads_trusted_root_signing_config_and_trust_config() {
     }
     let args = paths.each_ref().map(|p| p.to_str().unwrap());
     assert_eq!(run_python(SIGSTORE, &args).trim(), "3 EXACT");
+}
+
+const FROM_TUF: &str = r#"
+import sys
+from pathlib import Path
+from sigstore.models import ClientTrustConfig
+ctc = ClientTrustConfig.from_tuf(sys.argv[1], bootstrap_root=Path(sys.argv[2]))
+print(ctc.trusted_root._inner.media_type, len(ctc.signing_config._inner.ca_urls))
+"#;
+
+/// sigstore-python's own TUF path (`--instance URL trust-instance root.json`): it fetches
+/// trusted_root.json and signing_config.v0.2.json through ngclient and parses both.
+#[test]
+fn sigstore_python_fetches_trust_config_through_tuf() {
+    let repo_dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let repo = build(repo_dir.path(), long_expiry());
+    let root = home.path().join("root.json");
+    std::fs::write(&root, repo.root_json()).unwrap();
+    let server = Server::start(repo_dir.path());
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(FROM_TUF)
+        .arg(server.1.trim_end_matches('/'))
+        .arg(&root)
+        // sigstore-python keeps its TUF cache under the XDG directories: keep it in the tempdir.
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "application/vnd.dev.sigstore.trustedroot+json;version=0.1 1"
+    );
 }
