@@ -107,8 +107,8 @@ impl StackBuilder {
     /// Opens the state, binds the listener and serves until [`Stack::shutdown`] or drop.
     pub async fn start(self) -> anyhow::Result<Stack> {
         let state = match &self.state {
-            Some(dir) => StateDir::open(dir, &self.seed)?,
-            None => StateDir::ephemeral(&self.seed)?,
+            Some(dir) => StateDir::open(dir, &self.seed, self.clock.unix())?,
+            None => StateDir::ephemeral(&self.seed, self.clock.unix())?,
         };
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug)]
 pub struct StateDir {
     path: PathBuf,
+    epoch: i64,
     /// Present for `--ephemeral`: removed when the stack is dropped.
     _temp: Option<tempfile::TempDir>,
 }
@@ -27,15 +28,21 @@ pub struct StateDir {
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 struct Identity {
     seed: String,
+    /// When the state was made (Unix seconds, from the stack's clock): the start of every
+    /// generation-0 validity period, so CA certificates and trust roots are the same bytes on
+    /// every restart.
+    epoch: i64,
 }
 
 impl StateDir {
     /// A persistent directory (created if missing), bound to `seed`.
-    pub fn open(path: &Path, seed: &str) -> anyhow::Result<Self> {
+    /// `now` (Unix seconds) becomes the state's epoch if the directory is new.
+    pub fn open(path: &Path, seed: &str, now: i64) -> anyhow::Result<Self> {
         std::fs::create_dir_all(path)
             .with_context(|| format!("creating state directory {}", path.display()))?;
-        let dir = Self {
+        let mut dir = Self {
             path: path.to_path_buf(),
+            epoch: now,
             _temp: None,
         };
         dir.bind(seed)?;
@@ -43,29 +50,31 @@ impl StateDir {
     }
 
     /// A temporary directory, removed on drop.
-    pub fn ephemeral(seed: &str) -> anyhow::Result<Self> {
+    pub fn ephemeral(seed: &str, now: i64) -> anyhow::Result<Self> {
         let temp = tempfile::Builder::new()
             .prefix("sigbox-")
             .tempdir()
             .context("creating an ephemeral state directory")?;
-        let dir = Self {
+        let mut dir = Self {
             path: temp.path().to_path_buf(),
+            epoch: now,
             _temp: Some(temp),
         };
         dir.bind(seed)?;
         Ok(dir)
     }
 
-    fn bind(&self, seed: &str) -> anyhow::Result<()> {
+    fn bind(&mut self, seed: &str) -> anyhow::Result<()> {
         let file = self.path.join("stack.json");
         let want = Identity {
             seed: seed.to_owned(),
+            epoch: self.epoch,
         };
         match std::fs::read(&file) {
             Ok(bytes) => {
                 let have: Identity = serde_json::from_slice(&bytes)
                     .with_context(|| format!("reading {}", file.display()))?;
-                if have != want {
+                if have.seed != want.seed {
                     bail!(
                         "state directory {} was made with seed `{}`, not `{seed}`: use another \
                          --state, or remove it",
@@ -73,6 +82,7 @@ impl StateDir {
                         have.seed
                     );
                 }
+                self.epoch = have.epoch;
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -85,6 +95,11 @@ impl StateDir {
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// When the state was made (Unix seconds).
+    pub fn epoch(&self) -> i64 {
+        self.epoch
     }
 
     /// Whether it is removed on exit.
@@ -115,9 +130,9 @@ mod tests {
     #[test]
     fn refuses_state_made_with_another_seed() {
         let tmp = tempfile::tempdir().unwrap();
-        StateDir::open(tmp.path(), "one").unwrap();
-        StateDir::open(tmp.path(), "one").unwrap();
-        let err = StateDir::open(tmp.path(), "two").unwrap_err().to_string();
+        assert_eq!(StateDir::open(tmp.path(), "one", 100).unwrap().epoch(), 100);
+        assert_eq!(StateDir::open(tmp.path(), "one", 200).unwrap().epoch(), 100);
+        let err = StateDir::open(tmp.path(), "two", 300).unwrap_err().to_string();
         assert!(err.contains("seed `one`"), "{err}");
     }
 }
