@@ -1,0 +1,10 @@
+//! fake-oidc's integration tests, over HTTP on a loopback port: presets verified against the
+//! served JWKS, the code+PKCE and device flows driven as a client, verification refusals,
+//! rotation, determinism, and sigstore-python's own OAuth client against the issuer.
+
+mod code_flow;
+mod common;
+mod device_flow;
+mod presets;
+mod python;
+mod verify;
