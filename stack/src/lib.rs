@@ -9,6 +9,7 @@ pub mod clock;
 pub mod http;
 pub mod keys;
 pub mod state;
+pub mod trust;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub(crate) struct Services {
     #[allow(dead_code)] // reason: the services that land next derive their keys from it
     pub(crate) keys: KeyRing,
     pub(crate) admin_token: String,
+    pub(crate) oidc: fake_oidc::Issuer,
 }
 
 /// Configures and starts a [`Stack`].
@@ -122,10 +124,22 @@ impl StackBuilder {
                 hex::encode(&keys.secret(Role::Admin, 0)[..16])
             )
         });
+        let oidc = {
+            let clock = self.clock.clone();
+            fake_oidc::Issuer::new(fake_oidc::IssuerConfig {
+                issuer_url: url.clone(),
+                keys: vec![fake_oidc::IssuerKey::with_thumbprint_kid(
+                    keys.signing_key(Role::Oidc, 0),
+                )],
+                clock: Arc::new(move || clock.unix()),
+                default_identity: fake_oidc::MintRequest::default(),
+            })
+        };
         let services = Arc::new(Services {
             clock: self.clock,
             keys,
             admin_token,
+            oidc,
         });
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -204,6 +218,11 @@ impl Stack {
     /// The stack's clock (shared with every service: moving it moves them all).
     pub fn clock(&self) -> &Clock {
         &self.services.clock
+    }
+
+    /// The fake OIDC issuer (its URL is the stack's URL): mint tokens for tests with it.
+    pub fn oidc(&self) -> &fake_oidc::Issuer {
+        &self.services.oidc
     }
 
     /// The admin bearer token.

@@ -31,7 +31,7 @@ pub(crate) struct Args {
     /// `iat` as Unix seconds (default: the stack's clock), to mint stale tokens on purpose.
     #[arg(long, allow_hyphen_values = true)]
     issued_at: Option<i64>,
-    /// Extra or overriding claims, `key=value` (a value that parses as JSON is taken as JSON).
+    /// Extra or overriding claims: `key=value` (a string) or `key:=<JSON>`; `key:=null` removes.
     #[arg(long = "claim", value_name = "KEY=VALUE")]
     claims: Vec<String>,
 }
@@ -43,11 +43,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut claims = Map::new();
     for claim in &args.claims {
-        let Some((key, value)) = claim.split_once('=') else {
-            bail!("--claim takes key=value, got `{claim}`");
-        };
-        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
-        claims.insert(key.to_owned(), value);
+        let (key, value) =
+            fake_oidc::parse_claim_arg(claim).with_context(|| format!("--claim `{claim}`"))?;
+        claims.insert(key, value);
     }
     let request = json!({
         "preset": args.preset,

@@ -48,7 +48,10 @@ print(t.in_validity_period())
 #[test]
 fn sigstore_python_refuses_an_expired_token_from_sigbox_token() {
     let up = Up::start(&["--ephemeral"]);
-    let token = sigbox_token(&up.url(), &["--issued-at", "1000000000", "--lifetime", "60"]);
+    let token = sigbox_token(
+        &up.url(),
+        &["--issued-at", "1000000000", "--lifetime", "60"],
+    );
     let out = Command::new(python())
         .args([
             "-c",
@@ -70,5 +73,48 @@ fn sigbox_token_reports_a_missing_stack_clearly() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("ready.json") && stderr.contains("sigbox up"), "{stderr}");
+    assert!(
+        stderr.contains("ready.json") && stderr.contains("sigbox up"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_preset_mints_through_the_cli() {
+    use base64::Engine;
+    let up = Up::start(&["--ephemeral"]);
+    for (preset, claim) in [
+        ("email", "email_verified"),
+        ("github-actions", "job_workflow_ref"),
+        ("gitlab-ci", "pipeline_source"),
+        ("buildkite", "organization_slug"),
+        ("kubernetes", "kubernetes.io"),
+        ("spiffe", "sub"),
+    ] {
+        let token = sigbox_token(
+            &up.url(),
+            &[
+                "--preset",
+                preset,
+                "--claim",
+                "extra=yes",
+                "--audience",
+                "other",
+            ],
+        );
+        let payload = token.split('.').nth(1).expect("a compact JWS");
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            claims.get(claim).is_some(),
+            "{preset} token lacks {claim}: {claims}"
+        );
+        assert_eq!(claims["extra"], "yes");
+        assert_eq!(claims["aud"], "other");
+        assert_eq!(claims["iss"], up.url().as_str());
+    }
 }

@@ -18,6 +18,7 @@ use crate::Services;
 pub(crate) fn router(services: Arc<Services>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(services.oidc.router())
         .merge(admin::routes(services))
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))
