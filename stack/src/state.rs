@@ -132,7 +132,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         assert_eq!(StateDir::open(tmp.path(), "one", 100).unwrap().epoch(), 100);
         assert_eq!(StateDir::open(tmp.path(), "one", 200).unwrap().epoch(), 100);
-        let err = StateDir::open(tmp.path(), "two", 300).unwrap_err().to_string();
+        let err = StateDir::open(tmp.path(), "two", 300)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("seed `one`"), "{err}");
     }
 }
