@@ -190,20 +190,11 @@ pub fn verify_inclusion(
     let (mut f_n, mut s_n) = (index, size - 1);
     let mut r = *leaf;
     for p in proof {
-        if s_n == 0 {
-            // Cannot happen with a proof of the right length, but never index past the tree.
-            return Err(ProofError::WrongLength {
-                got: proof.len(),
-                want,
-            });
-        }
         if f_n & 1 == 1 || f_n == s_n {
             r = node_hash(p, &r);
-            if f_n & 1 == 0 {
-                while f_n & 1 == 0 && f_n != 0 {
-                    f_n >>= 1;
-                    s_n >>= 1;
-                }
+            while f_n & 1 == 0 && f_n != 0 {
+                f_n >>= 1;
+                s_n >>= 1;
             }
         } else {
             r = node_hash(&r, p);
@@ -220,16 +211,45 @@ pub fn verify_inclusion(
     Ok(())
 }
 
-/// The number of hashes in the audit path of `index` in a tree of `size` leaves.
-fn inclusion_len(index: u64, size: u64) -> usize {
-    // Hashes on the path: the levels where the node on the path has a sibling.
-    let (mut f_n, mut s_n, mut len) = (index, size - 1, 0);
-    while s_n > 0 {
-        if f_n & 1 == 1 || f_n < s_n {
-            len += 1;
+/// The number of hashes in a consistency proof from `old` to `new` leaves (0 < old < new):
+/// the verification loop of RFC 9162 §2.1.4.2 run on the sizes alone.
+fn consistency_len(old: u64, new: u64) -> usize {
+    let (mut f_n, mut s_n) = (old - 1, new - 1);
+    while f_n & 1 == 1 {
+        f_n >>= 1;
+        s_n >>= 1;
+    }
+    let mut steps = 0;
+    while s_n != 0 {
+        if f_n & 1 == 1 || f_n == s_n {
+            while f_n & 1 == 0 && f_n != 0 {
+                f_n >>= 1;
+                s_n >>= 1;
+            }
         }
         f_n >>= 1;
         s_n >>= 1;
+        steps += 1;
+    }
+    // The loop consumes one hash per step after the first; a power-of-two old size supplies
+    // the first itself (its root), otherwise the proof does.
+    if old.is_power_of_two() { steps } else { steps + 1 }
+}
+
+/// The number of hashes in the audit path of `index` in a tree of `size` leaves.
+fn inclusion_len(index: u64, size: u64) -> usize {
+    // The verification loop of RFC 9162 §2.1.3.2, run on the indices alone.
+    let (mut f_n, mut s_n, mut len) = (index, size - 1, 0);
+    while s_n != 0 {
+        if f_n & 1 == 1 || f_n == s_n {
+            while f_n & 1 == 0 && f_n != 0 {
+                f_n >>= 1;
+                s_n >>= 1;
+            }
+        }
+        f_n >>= 1;
+        s_n >>= 1;
+        len += 1;
     }
     len
 }
@@ -271,6 +291,13 @@ pub fn verify_consistency(
         hashes.push(*old_root);
     }
     hashes.extend_from_slice(proof);
+    let want = consistency_len(old_size, new_size);
+    if proof.len() != want {
+        return Err(ProofError::WrongLength {
+            got: proof.len(),
+            want,
+        });
+    }
     let (mut f_n, mut s_n) = (old_size - 1, new_size - 1);
     // Step 4: drop the common right-aligned levels.
     while f_n & 1 == 1 {
@@ -280,32 +307,18 @@ pub fn verify_consistency(
     let mut fr = hashes[0];
     let mut sr = hashes[0];
     for c in &hashes[1..] {
-        if s_n == 0 {
-            return Err(ProofError::WrongLength {
-                got: proof.len(),
-                want: proof.len() - hashes.len() + 1,
-            });
-        }
         if f_n & 1 == 1 || f_n == s_n {
             fr = node_hash(c, &fr);
             sr = node_hash(c, &sr);
-            if f_n & 1 == 0 {
-                while f_n & 1 == 0 && f_n != 0 {
-                    f_n >>= 1;
-                    s_n >>= 1;
-                }
+            while f_n & 1 == 0 && f_n != 0 {
+                f_n >>= 1;
+                s_n >>= 1;
             }
         } else {
             sr = node_hash(&sr, c);
         }
         f_n >>= 1;
         s_n >>= 1;
-    }
-    if s_n != 0 {
-        return Err(ProofError::WrongLength {
-            got: proof.len(),
-            want: proof.len() + 1,
-        });
     }
     if fr != *old_root {
         return Err(ProofError::RootMismatch {
@@ -320,4 +333,55 @@ pub fn verify_consistency(
         });
     }
     Ok(())
+}
+
+/// A Merkle tree in memory (every complete subtree hash, level by level), for tests, tools
+/// and small logs.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryTree {
+    levels: Vec<Vec<Hash>>,
+}
+
+impl MemoryTree {
+    /// An empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a leaf hash, completing every subtree it closes.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut hash = leaf;
+        let mut level = 0;
+        loop {
+            if self.levels.len() == level {
+                self.levels.push(Vec::new());
+            }
+            self.levels[level].push(hash);
+            let n = self.levels[level].len();
+            if n % 2 == 1 {
+                break;
+            }
+            hash = node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);
+            level += 1;
+        }
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.levels.first().map_or(0, |l| l.len() as u64)
+    }
+}
+
+impl NodeReader for MemoryTree {
+    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
+        self.levels
+            .get(usize::from(level))
+            .and_then(|l| l.get(usize::try_from(index).ok()?))
+            .copied()
+            .ok_or(StoreError::MissingNode {
+                level,
+                index,
+                size: self.size(),
+            })
+    }
 }
