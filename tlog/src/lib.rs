@@ -16,5 +16,6 @@ pub mod note;
 pub mod proof;
 pub mod sequencer;
 pub mod store;
+pub mod tile;
 
 pub use hash::{Hash, empty_root, leaf_hash, node_hash};
