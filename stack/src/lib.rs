@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod http;
 pub mod keys;
+pub mod rekor;
 pub mod state;
 pub mod trust;
 
@@ -40,6 +41,7 @@ pub(crate) struct Services {
     pub(crate) keys: KeyRing,
     pub(crate) admin_token: String,
     pub(crate) oidc: fake_oidc::Issuer,
+    pub(crate) rekor: Arc<rekor::Rekor>,
 }
 
 /// Configures and starts a [`Stack`].
@@ -135,11 +137,20 @@ impl StackBuilder {
                 default_identity: fake_oidc::MintRequest::default(),
             })
         };
+        // Rekor's checkpoint origin names the host it is reached at, as Rekor's does.
+        let rekor = Arc::new(rekor::Rekor::open(
+            &keys,
+            0,
+            self.clock.clone(),
+            &state.path().join("rekor").join("0"),
+            &addr.to_string(),
+        )?);
         let services = Arc::new(Services {
             clock: self.clock,
             keys,
             admin_token,
             oidc,
+            rekor,
         });
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -223,6 +234,11 @@ impl Stack {
     /// The fake OIDC issuer (its URL is the stack's URL): mint tokens for tests with it.
     pub fn oidc(&self) -> &fake_oidc::Issuer {
         &self.services.oidc
+    }
+
+    /// The Rekor v1 log.
+    pub fn rekor(&self) -> &rekor::Rekor {
+        &self.services.rekor
     }
 
     /// The admin bearer token.

@@ -19,6 +19,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(services.oidc.router())
+        .merge(crate::rekor::routes(services.rekor.clone()))
         .merge(admin::routes(services))
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))

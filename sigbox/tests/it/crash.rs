@@ -1,0 +1,170 @@
+//! Durability: an entry that got a 2xx survives `kill -9`, and the log after restart is
+//! consistent with every checkpoint handed out before the kill.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use p256::ecdsa::{Signature, SigningKey, signature::Signer};
+use p256::pkcs8::{EncodePublicKey, LineEnding};
+use sha2::{Digest, Sha256};
+
+use crate::support::Up;
+
+/// A hashedrekord v0.0.1 proposal for `artifact`, signed by `key` (a bare public key, which
+/// Rekor accepts in place of a certificate).
+pub(crate) fn hashedrekord(key: &SigningKey, artifact: &[u8]) -> serde_json::Value {
+    let digest = Sha256::digest(artifact);
+    let sig: Signature = key.sign(artifact);
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    serde_json::json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(digest)}},
+            "signature": {
+                "content": B64.encode(sig.to_der().as_bytes()),
+                "publicKey": {"content": B64.encode(pem.as_bytes())}
+            }
+        }
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Acked {
+    index: u64,
+    body: String,
+}
+
+fn checkpoint_size_and_root(note: &str) -> (u64, tlog::Hash) {
+    let mut lines = note.lines();
+    lines.next().expect("origin line");
+    let size = lines.next().expect("size line").parse().expect("size");
+    let root = B64
+        .decode(lines.next().expect("root line"))
+        .expect("base64 root");
+    (size, tlog::Hash::from_slice(&root).expect("32-byte root"))
+}
+
+#[test]
+fn log_survives_kill_during_appends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let state = state.to_str().unwrap().to_owned();
+    let up = Up::start(&["--state", &state]);
+    let url = up.url();
+
+    let acked = Arc::new(Mutex::new(Vec::<Acked>::new()));
+    let checkpoints = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..8u8)
+        .map(|w| {
+            let (url, acked, checkpoints, stop) = (
+                url.clone(),
+                acked.clone(),
+                checkpoints.clone(),
+                stop.clone(),
+            );
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap();
+                let key = SigningKey::from_slice(&[w + 1; 32]).unwrap();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let artifact = format!("writer {w} artifact {n}");
+                    let sent = client
+                        .post(format!("{url}/api/v1/log/entries"))
+                        .json(&hashedrekord(&key, artifact.as_bytes()))
+                        .send();
+                    // After the kill, requests fail: that is the point of the test.
+                    let Ok(resp) = sent else { break };
+                    if resp.status() != 201 {
+                        break;
+                    }
+                    let Ok(v) = resp.json::<serde_json::Value>() else {
+                        break;
+                    };
+                    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
+                    acked.lock().unwrap().push(Acked {
+                        index: entry["logIndex"].as_u64().unwrap(),
+                        body: entry["body"].as_str().unwrap().to_owned(),
+                    });
+                    let cp = entry["verification"]["inclusionProof"]["checkpoint"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    checkpoints.lock().unwrap().push(cp);
+                }
+            })
+        })
+        .collect();
+
+    // Let acknowledgements accumulate, then kill without warning, mid-stream.
+    while acked.lock().unwrap().len() < 300 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    up.kill9();
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let checkpoints = checkpoints.lock().unwrap().clone();
+    eprintln!("{} appends acknowledged before SIGKILL", acked.len());
+
+    let up = Up::start(&["--state", &state]);
+    let url = up.url();
+    let client = reqwest::blocking::Client::new();
+    for a in &acked {
+        let got: serde_json::Value = client
+            .get(format!("{url}/api/v1/log/entries?logIndex={}", a.index))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let (_, entry) = got.as_object().unwrap().iter().next().unwrap();
+        assert_eq!(entry["body"].as_str().unwrap(), a.body, "entry {}", a.index);
+    }
+    let info: serde_json::Value = client
+        .get(format!("{url}/api/v1/log"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let (new_size, new_root) = checkpoint_size_and_root(info["signedTreeHead"].as_str().unwrap());
+    let max_acked = acked.iter().map(|a| a.index).max().unwrap();
+    assert!(
+        new_size > max_acked,
+        "tree size {new_size} lost entry {max_acked}"
+    );
+    // Every checkpoint handed out before the kill is a prefix of the log after restart.
+    let (old_size, old_root) = checkpoints
+        .iter()
+        .map(|c| checkpoint_size_and_root(c))
+        .max_by_key(|(s, _)| *s)
+        .unwrap();
+    let proof: serde_json::Value = client
+        .get(format!(
+            "{url}/api/v1/log/proof?firstSize={old_size}&lastSize={new_size}"
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let hashes: Vec<tlog::Hash> = proof["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
+        .collect();
+    tlog::proof::verify_consistency(old_size, new_size, &hashes, &old_root, &new_root)
+        .expect("the log after restart is consistent with the last checkpoint before the kill");
+}

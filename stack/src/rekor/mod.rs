@@ -1,0 +1,398 @@
+//! Rekor's v1 REST API on a `tlog` log: entries with signed entry timestamps, inclusion proofs
+//! and signed checkpoints, as sigstore clients read them.
+//!
+//! Kinds: `hashedrekord` v0.0.1. (`dsse` and `intoto` are not taken yet: they answer 400
+//! naming the kind.) One shard per key generation; entry UUIDs carry the tree ID.
+
+mod hashedrekord;
+pub mod routes;
+mod verifier;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{DerSignature, SigningKey};
+use p256::pkcs8::EncodePublicKey;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tlog::checkpoint::Checkpoint;
+use tlog::note::EcdsaNoteKey;
+use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
+use tlog::sequencer::{Appended, SequenceError, Sequencer};
+use tlog::store::{Entry, LogStore, RocksStore};
+use tlog::{Hash, leaf_hash};
+
+use crate::clock::Clock;
+use crate::keys::{KeyRing, Role};
+
+pub use routes::routes;
+
+/// Largest batch the sequencer commits in one synced write.
+const MAX_BATCH: usize = 256;
+
+/// One Rekor v1 log shard.
+pub struct Rekor {
+    store: Arc<RocksStore>,
+    sequencer: Sequencer<RocksStore>,
+    key: SigningKey,
+    spki: Vec<u8>,
+    log_id: [u8; 32],
+    tree_id: u64,
+    origin: String,
+    note_key: EcdsaNoteKey,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Rekor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rekor")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A log entry as Rekor v1 answers it (`LogEntryAnon`), keyed by its UUID.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    /// `treeID (16 hex) || leaf hash (64 hex)`.
+    pub uuid: String,
+    /// The JSON object.
+    pub json: Value,
+}
+
+/// Why an entry was refused.
+#[derive(Debug)]
+pub enum CreateError {
+    /// The proposal is malformed or does not verify (400).
+    Invalid(String),
+    /// Already in the log (409), with the existing entry's UUID.
+    Duplicate(String),
+    /// Storage failed (500).
+    Internal(String),
+}
+
+/// Canonical JSON as Rekor writes it (RFC 8785 for the values Rekor uses: keys sorted, no
+/// whitespace; `serde_json` without `preserve_order` keeps object keys sorted).
+pub(crate) fn canonical_json(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).expect("a JSON value always serialises")
+}
+
+impl Rekor {
+    /// Opens shard `shard` with its store in `dir` (created if missing).
+    pub fn open(
+        keys: &KeyRing,
+        shard: u32,
+        clock: Clock,
+        dir: &Path,
+        origin_host: &str,
+    ) -> anyhow::Result<Self> {
+        let key = keys.signing_key(Role::Rekor, shard);
+        let spki = key
+            .verifying_key()
+            .to_public_key_der()
+            .context("encoding the Rekor key")?
+            .into_vec();
+        let log_id: [u8; 32] = Sha256::digest(&spki).into();
+        // Tree IDs are positive int64s in Rekor (Trillian); derive ours from the log ID so it
+        // is stable across restarts and distinct per shard.
+        let tree_id = (u64::from_be_bytes(log_id[..8].try_into().expect("8 bytes")) >> 1).max(1);
+        let store = Arc::new(
+            RocksStore::open(dir)
+                .with_context(|| format!("opening Rekor log at {}", dir.display()))?,
+        );
+        let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
+        let origin = format!("{origin_host} - {tree_id}");
+        let note_key = EcdsaNoteKey::rekor_v1_signer(origin_host, key.clone());
+        Ok(Self {
+            store,
+            sequencer,
+            key,
+            spki,
+            log_id,
+            tree_id,
+            origin,
+            note_key,
+            clock,
+        })
+    }
+
+    /// SHA-256 of the DER public key.
+    pub fn log_id(&self) -> [u8; 32] {
+        self.log_id
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        self.spki.clone()
+    }
+
+    /// The tree ID (part of every UUID and of the checkpoint origin).
+    pub fn tree_id(&self) -> u64 {
+        self.tree_id
+    }
+
+    /// The checkpoint origin, `<host> - <treeID>`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Entries in the log.
+    pub fn tree_size(&self) -> u64 {
+        self.store.tree_size().unwrap_or(0)
+    }
+
+    fn uuid(&self, leaf: &Hash) -> String {
+        format!("{:016x}{}", self.tree_id, leaf.to_hex())
+    }
+
+    /// The signed checkpoint of the tree of `size` entries with root `root`.
+    pub fn checkpoint(&self, size: u64, root: &Hash) -> String {
+        Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root: *root,
+            extensions: vec![],
+        }
+        .sign(&self.note_key)
+    }
+
+    /// Checks a proposed entry, appends it durably and answers it with its proof.
+    pub async fn create(&self, proposed: Value) -> Result<LogEntry, CreateError> {
+        let checked = check_proposal(proposed).map_err(CreateError::Invalid)?;
+        let integrated_time = self.clock.unix();
+        let entry = Entry {
+            leaf: checked.body,
+            extra: integrated_time.to_be_bytes().to_vec(),
+            index_keys: checked.index_keys,
+        };
+        let leaf = leaf_hash(&entry.leaf);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.sequencer.submit(
+            entry,
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        let appended: Appended = match rx.await {
+            Ok(Ok(a)) => a,
+            Ok(Err(SequenceError::Duplicate { index })) => {
+                let existing = self
+                    .store
+                    .entry(index)
+                    .ok()
+                    .flatten()
+                    .map(|e| leaf_hash(&e.leaf))
+                    .unwrap_or(leaf);
+                return Err(CreateError::Duplicate(self.uuid(&existing)));
+            }
+            Ok(Err(e)) => return Err(CreateError::Internal(e.to_string())),
+            Err(_) => return Err(CreateError::Internal("the log is shutting down".into())),
+        };
+        // The entry is durable from here on.
+        self.entry_at(appended.index, appended.tree_size)
+            .map_err(CreateError::Internal)?
+            .ok_or_else(|| CreateError::Internal("appended entry not found".into()))
+    }
+
+    /// The entry at `index`, with an inclusion proof in the current tree.
+    pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, String> {
+        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+        self.entry_at(index, size)
+    }
+
+    /// The entry with this UUID (80 hex digits with the tree ID, or 64 without).
+    pub fn entry_by_uuid(&self, uuid: &str) -> Result<Option<LogEntry>, String> {
+        let leaf_hex = match uuid.len() {
+            64 => uuid,
+            80 => {
+                if !uuid[..16].eq_ignore_ascii_case(&format!("{:016x}", self.tree_id)) {
+                    return Ok(None);
+                }
+                &uuid[16..]
+            }
+            _ => {
+                return Err(format!(
+                    "entry UUID must be 64 or 80 hex digits, got {}",
+                    uuid.len()
+                ));
+            }
+        };
+        let leaf = Hash::from_hex(leaf_hex).ok_or_else(|| "entry UUID is not hex".to_owned())?;
+        match self.store.leaf_index(&leaf).map_err(|e| e.to_string())? {
+            Some(index) => self.entry_by_index(index),
+            None => Ok(None),
+        }
+    }
+
+    /// Indices of entries with this search key.
+    pub fn lookup(&self, key: &str) -> Result<Vec<String>, String> {
+        let indices = self
+            .store
+            .lookup(key.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for index in indices {
+            if let Some(e) = self.store.entry(index).map_err(|e| e.to_string())? {
+                out.push(self.uuid(&leaf_hash(&e.leaf)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn entry_at(&self, index: u64, size: u64) -> Result<Option<LogEntry>, String> {
+        let Some(stored) = self.store.entry(index).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        if index >= size {
+            return Ok(None);
+        }
+        let integrated_time = i64::from_be_bytes(
+            stored
+                .extra
+                .as_slice()
+                .try_into()
+                .map_err(|_| format!("entry {index} has a corrupt integrated time"))?,
+        );
+        let leaf = leaf_hash(&stored.leaf);
+        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
+        let hashes = inclusion_proof(&*self.store, index, size).map_err(|e| e.to_string())?;
+        // Re-verify what we hand out, as rekor-tiles does: a bad proof is our bug, never the
+        // client's problem to discover.
+        verify_inclusion(&leaf, index, size, &hashes, &root)
+            .map_err(|e| format!("inclusion proof for entry {index} does not verify: {e}"))?;
+        let body = B64.encode(&stored.leaf);
+        let log_id = hex::encode(self.log_id);
+        let set_payload = canonical_json(&json!({
+            "body": body,
+            "integratedTime": integrated_time,
+            "logID": log_id,
+            "logIndex": index,
+        }));
+        let set: DerSignature = self.key.sign(&set_payload);
+        let json = json!({
+            "body": body,
+            "integratedTime": integrated_time,
+            "logID": log_id,
+            "logIndex": index,
+            "verification": {
+                "inclusionProof": {
+                    "checkpoint": self.checkpoint(size, &root),
+                    "hashes": hashes.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+                    "logIndex": index,
+                    "rootHash": root.to_hex(),
+                    "treeSize": size,
+                },
+                "signedEntryTimestamp": B64.encode(set.as_bytes()),
+            },
+        });
+        Ok(Some(LogEntry {
+            uuid: self.uuid(&leaf),
+            json,
+        }))
+    }
+
+    /// `GET /api/v1/log`.
+    pub fn log_info(&self) -> Result<Value, String> {
+        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
+        Ok(json!({
+            "rootHash": root.to_hex(),
+            "treeSize": size,
+            "signedTreeHead": self.checkpoint(size, &root),
+            "treeID": self.tree_id.to_string(),
+            "inactiveShards": [],
+        }))
+    }
+
+    /// `GET /api/v1/log/proof`.
+    pub fn consistency(&self, first: u64, last: u64) -> Result<Value, String> {
+        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+        if last > size {
+            return Err(format!("lastSize {last} is beyond the tree size {size}"));
+        }
+        if first < 1 || first > last {
+            return Err(format!(
+                "firstSize {first} must be between 1 and lastSize {last}"
+            ));
+        }
+        let hashes =
+            tlog::proof::consistency_proof(&*self.store, first, last).map_err(|e| e.to_string())?;
+        let root = root_at(&*self.store, last).map_err(|e| e.to_string())?;
+        Ok(json!({
+            "rootHash": root.to_hex(),
+            "hashes": hashes.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+        }))
+    }
+}
+
+/// Deepest JSON nesting taken: a proposed entry is 5 levels deep; far deeper input is an attack
+/// on the parser, refused before it is parsed.
+const MAX_DEPTH: usize = 16;
+
+fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Parses a request body into a JSON value, refusing deep nesting first.
+pub(crate) fn parse_body(bytes: &[u8]) -> Result<Value, String> {
+    if json_depth(bytes) > MAX_DEPTH {
+        return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON body: {e}"))
+}
+
+fn check_proposal(proposed: Value) -> Result<hashedrekord::Checked, String> {
+    let Value::Object(mut obj) = proposed else {
+        return Err("proposed entry must be a JSON object".into());
+    };
+    let kind = obj
+        .remove("kind")
+        .and_then(|k| k.as_str().map(str::to_owned))
+        .ok_or("proposed entry has no `kind`")?;
+    let version = obj
+        .remove("apiVersion")
+        .and_then(|k| k.as_str().map(str::to_owned))
+        .ok_or("proposed entry has no `apiVersion`")?;
+    let spec = obj.remove("spec").ok_or("proposed entry has no `spec`")?;
+    if let Some(extra) = obj.keys().next() {
+        return Err(format!("proposed entry has unknown field `{extra}`"));
+    }
+    match (kind.as_str(), version.as_str()) {
+        ("hashedrekord", "0.0.1") => hashedrekord::check(spec),
+        ("hashedrekord", v) => Err(format!(
+            "unsupported hashedrekord version `{v}` (want 0.0.1)"
+        )),
+        ("dsse" | "intoto", _) => Err(format!(
+            "kind `{kind}` is not supported by sigbox's Rekor yet (hashedrekord 0.0.1 is)"
+        )),
+        (k, _) => Err(format!("unknown kind `{k}`")),
+    }
+}
+
+/// A shared handle.
+pub type SharedRekor = Arc<Rekor>;
