@@ -1,0 +1,3 @@
+//! The stack over HTTP, through `Stack::builder`: one test binary, a module per service.
+
+mod rekor_v1;

@@ -1,0 +1,336 @@
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
+use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use stack::Stack;
+use tlog::checkpoint::Checkpoint;
+use tlog::note::EcdsaNoteKey;
+
+fn proposal(key: &SigningKey, artifact: &[u8]) -> Value {
+    let sig: Signature = key.sign(artifact);
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(Sha256::digest(artifact))}},
+            "signature": {
+                "content": B64.encode(sig.to_der().as_bytes()),
+                "publicKey": {"content": B64.encode(pem)}
+            }
+        }
+    })
+}
+
+async fn tree_size(client: &reqwest::Client, url: &str) -> u64 {
+    let info: Value = client
+        .get(format!("{url}/api/v1/log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    info["treeSize"].as_u64().unwrap()
+}
+
+async fn log_key(client: &reqwest::Client, url: &str) -> VerifyingKey {
+    let pem = client
+        .get(format!("{url}/api/v1/log/publicKey"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    VerifyingKey::from_public_key_pem(&pem).unwrap()
+}
+
+#[tokio::test]
+async fn entry_set_and_inclusion_proof_verify() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let log_key = log_key(&client, &url).await;
+    let key = SigningKey::from_slice(&[7; 32]).unwrap();
+    for n in 0..5u8 {
+        let resp = client
+            .post(format!("{url}/api/v1/log/entries"))
+            .json(&proposal(&key, &[n; 10]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        let body: Value = resp.json().await.unwrap();
+        let (uuid, entry) = body.as_object().unwrap().iter().next().unwrap();
+        assert_eq!(uuid.len(), 80, "tree ID + leaf hash");
+        assert!(location.ends_with(uuid.as_str()));
+        // The SET: ECDSA over the canonical JSON of body, integratedTime, logID, logIndex.
+        let payload = serde_json::to_vec(&json!({
+            "body": entry["body"],
+            "integratedTime": entry["integratedTime"],
+            "logID": entry["logID"],
+            "logIndex": entry["logIndex"],
+        }))
+        .unwrap();
+        let set = B64
+            .decode(
+                entry["verification"]["signedEntryTimestamp"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap();
+        log_key
+            .verify(&payload, &DerSignature::try_from(set.as_slice()).unwrap())
+            .expect("SET verifies against the log key");
+        assert_eq!(
+            entry["logID"].as_str().unwrap(),
+            hex::encode(Sha256::digest(
+                log_key.to_public_key_der().unwrap().as_bytes()
+            ))
+        );
+        // The inclusion proof against the signed checkpoint.
+        let proof = &entry["verification"]["inclusionProof"];
+        let note = EcdsaNoteKey::rekor_v1_verifier(stack.addr().to_string().as_str(), log_key);
+        let cp = Checkpoint::open(
+            proof["checkpoint"].as_str().unwrap(),
+            &note,
+            stack.rekor().origin(),
+        )
+        .unwrap();
+        assert_eq!(cp.size, proof["treeSize"].as_u64().unwrap());
+        assert_eq!(cp.root.to_hex(), proof["rootHash"].as_str().unwrap());
+        let hashes: Vec<tlog::Hash> = proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
+            .collect();
+        let body_bytes = B64.decode(entry["body"].as_str().unwrap()).unwrap();
+        assert_eq!(&uuid[16..], tlog::leaf_hash(&body_bytes).to_hex());
+        tlog::proof::verify_inclusion(
+            &tlog::leaf_hash(&body_bytes),
+            proof["logIndex"].as_u64().unwrap(),
+            cp.size,
+            &hashes,
+            &cp.root,
+        )
+        .unwrap();
+    }
+    // Consistency proofs between any two sizes verify.
+    let roots: Vec<tlog::Hash> = (1..=5)
+        .map(|n| tlog::proof::root_at(&RootsVia(&stack), n).unwrap())
+        .collect();
+    for first in 1..=5u64 {
+        for last in first..=5u64 {
+            let p: Value = client
+                .get(format!(
+                    "{url}/api/v1/log/proof?firstSize={first}&lastSize={last}"
+                ))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let hashes: Vec<tlog::Hash> = p["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
+                .collect();
+            tlog::proof::verify_consistency(
+                first,
+                last,
+                &hashes,
+                &roots[first as usize - 1],
+                &roots[last as usize - 1],
+            )
+            .unwrap();
+        }
+    }
+    // Search by artifact hash.
+    let found: Vec<String> = client
+        .post(format!("{url}/api/v1/index/retrieve"))
+        .json(&json!({"hash": format!("sha256:{}", hex::encode(Sha256::digest([2u8; 10])))}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+/// Roots read back through the API (entry bodies), independent of the server's own nodes.
+struct RootsVia<'a>(&'a Stack);
+
+impl tlog::proof::NodeReader for RootsVia<'_> {
+    fn node(&self, level: u8, index: u64) -> Result<tlog::Hash, tlog::store::StoreError> {
+        let mut tree = tlog::proof::MemoryTree::new();
+        for i in 0..self.0.rekor().tree_size() {
+            let e = self.0.rekor().entry_by_index(i).unwrap().unwrap();
+            let body = B64.decode(e.json["body"].as_str().unwrap()).unwrap();
+            tree.push(tlog::leaf_hash(&body));
+        }
+        tree.node(level, index)
+    }
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_make_one_entry_and_409s() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let body = proposal(&SigningKey::from_slice(&[9; 32]).unwrap(), b"same artifact");
+    let sends = (0..16).map(|_| {
+        client
+            .post(format!("{url}/api/v1/log/entries"))
+            .json(&body)
+            .send()
+    });
+    let statuses: Vec<u16> = futures_join(sends).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        15,
+        "{statuses:?}"
+    );
+    assert_eq!(tree_size(&client, &url).await, 1);
+    let dup = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), 409);
+    assert!(
+        dup.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/api/v1/log/entries/")
+    );
+}
+
+async fn futures_join(
+    sends: impl Iterator<
+        Item = impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+    >,
+) -> Vec<u16> {
+    let handles: Vec<_> = sends.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap().unwrap().status().as_u16());
+    }
+    out
+}
+
+#[tokio::test]
+async fn hostile_entries_are_refused_and_change_nothing() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[5; 32]).unwrap();
+    let good = proposal(&key, b"artifact");
+    let mut bad_sig = good.clone();
+    bad_sig["spec"]["data"]["hash"]["value"] = json!(hex::encode(Sha256::digest(b"other")));
+    let mut short_digest = good.clone();
+    short_digest["spec"]["data"]["hash"]["value"] = json!("abcd");
+    let mut unknown_kind = good.clone();
+    unknown_kind["kind"] = json!("rpm");
+    let mut bad_version = good.clone();
+    bad_version["apiVersion"] = json!("9.9.9");
+    let mut extra_field = good.clone();
+    extra_field["spec"]["extra"] = json!(1);
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            "bad signature",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&bad_sig),
+            400,
+            "does not verify",
+        ),
+        (
+            "short digest",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&short_digest),
+            400,
+            "hex digits",
+        ),
+        (
+            "unknown kind",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&unknown_kind),
+            400,
+            "unknown kind",
+        ),
+        (
+            "bad version",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&bad_version),
+            400,
+            "version",
+        ),
+        (
+            "extra field",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&extra_field),
+            400,
+            "unknown field",
+        ),
+        (
+            "deep nesting",
+            client.post(format!("{url}/api/v1/log/entries")).body(deep),
+            400,
+            "nested deeper",
+        ),
+        (
+            "not JSON",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .body("hello"),
+            400,
+            "malformed JSON",
+        ),
+        (
+            "oversized",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .body(vec![b'{'; 2 << 20]),
+            413,
+            "over the limit",
+        ),
+    ];
+    for (name, req, status, needle) in cases {
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{name}");
+        let err: Value = resp.json().await.unwrap();
+        let msg = err["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(needle), "{name}: {msg}");
+        assert_eq!(tree_size(&client, &url).await, 0, "{name} changed the log");
+    }
+    let ok = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+}
