@@ -185,8 +185,11 @@ fn check_text(text: &str) -> Result<(), NoteError> {
     Ok(())
 }
 
-/// An ECDSA P-256 note key, with its key ID computed the way Sigstore's Rekor v1 does it:
-/// the first 4 bytes of SHA-256 of the DER SubjectPublicKeyInfo (the log ID's prefix).
+/// An ECDSA P-256 note key. Its key ID is the first 4 bytes of SHA-256 of the DER
+/// SubjectPublicKeyInfo: C2SP signed-note's signature type `0x02` ("the key ID for these
+/// signatures is the truncated SHA-256 hash of the DER encoded public key in SPKI format"),
+/// which is also what Rekor v1 writes (the prefix of its log ID) and what sigstore-python
+/// matches checkpoint signatures by.
 #[derive(Debug, Clone)]
 pub struct EcdsaNoteKey {
     name: String,
