@@ -233,7 +233,11 @@ fn consistency_len(old: u64, new: u64) -> usize {
     }
     // The loop consumes one hash per step after the first; a power-of-two old size supplies
     // the first itself (its root), otherwise the proof does.
-    if old.is_power_of_two() { steps } else { steps + 1 }
+    if old.is_power_of_two() {
+        steps
+    } else {
+        steps + 1
+    }
 }
 
 /// The number of hashes in the audit path of `index` in a tree of `size` leaves.
