@@ -29,6 +29,7 @@ tools:
     .venv/bin/pip install --quiet -r tools/python/requirements.txt
     cd tools/js && npm ci --no-audit --no-fund
 
-# Run the client conformance matrix against a fresh stack.
+# The client conformance matrix (issue 9): not built yet, so this says so and fails.
 conformance *ARGS:
-    cargo run --release -p sigbox -- conformance {{ARGS}}
+    @echo "sigbox conformance is not built yet (issue 9); see docs/status.md" >&2
+    @exit 1

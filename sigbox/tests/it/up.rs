@@ -125,3 +125,18 @@ fn refuses_a_state_dir_made_with_another_seed() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("seed `first`"), "{stderr}");
 }
+
+#[test]
+fn sigint_stops_cleanly_too() {
+    let mut up = Up::start(&["--ephemeral"]);
+    let pid = up.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = up.child.wait().unwrap();
+    assert!(status.success(), "SIGINT should stop sigbox cleanly: {status}");
+}
