@@ -1,3 +1,4 @@
 //! The stack over HTTP, through `Stack::builder`: one test binary, a module per service.
 
+mod rekor_python;
 mod rekor_v1;
