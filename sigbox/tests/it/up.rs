@@ -138,5 +138,8 @@ fn sigint_stops_cleanly_too() {
             .success()
     );
     let status = up.child.wait().unwrap();
-    assert!(status.success(), "SIGINT should stop sigbox cleanly: {status}");
+    assert!(
+        status.success(),
+        "SIGINT should stop sigbox cleanly: {status}"
+    );
 }
