@@ -1,9 +1,10 @@
 //! Rekor's v1 REST API on a `tlog` log: entries with signed entry timestamps, inclusion proofs
 //! and signed checkpoints, as sigstore clients read them.
 //!
-//! Kinds: `hashedrekord` v0.0.1. (`dsse` and `intoto` are not taken yet: they answer 400
+//! Kinds: `hashedrekord` v0.0.1 and `dsse` v0.0.1. (`intoto` is not taken yet: it answers 400
 //! naming the kind.) One shard per key generation; entry UUIDs carry the tree ID.
 
+mod dsse;
 mod hashedrekord;
 pub mod routes;
 mod verifier;
@@ -387,7 +388,9 @@ fn check_proposal(proposed: Value) -> Result<hashedrekord::Checked, String> {
         ("hashedrekord", v) => Err(format!(
             "unsupported hashedrekord version `{v}` (want 0.0.1)"
         )),
-        ("dsse" | "intoto", _) => Err(format!(
+        ("dsse", "0.0.1") => dsse::check(spec),
+        ("dsse", v) => Err(format!("unsupported dsse version `{v}` (want 0.0.1)")),
+        ("intoto", _) => Err(format!(
             "kind `{kind}` is not supported by sigbox's Rekor yet (hashedrekord 0.0.1 is)"
         )),
         (k, _) => Err(format!("unknown kind `{k}`")),

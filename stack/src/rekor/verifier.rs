@@ -9,6 +9,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 /// A public key (from a `PUBLIC KEY` PEM or a `CERTIFICATE` PEM).
 #[derive(Debug)]
 pub(crate) struct Verifier {
+    /// The PEM as Rekor re-encodes it (`CanonicalValue`): the same block, 64-column base64.
+    canonical_pem: String,
     spki: Vec<u8>,
     key: p256::ecdsa::VerifyingKey,
     identities: Vec<String>,
@@ -21,6 +23,8 @@ impl Verifier {
         let text = std::str::from_utf8(pem).map_err(|_| "public key is not PEM text".to_owned())?;
         let (label, der_bytes) = der::pem::decode_vec(text.trim().as_bytes())
             .map_err(|e| format!("public key is not valid PEM: {e}"))?;
+        let canonical_pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der_bytes)
+            .map_err(|e| format!("re-encoding the PEM: {e}"))?;
         let (spki, identities) = match label {
             "PUBLIC KEY" => (der_bytes, vec![]),
             "CERTIFICATE" => {
@@ -44,10 +48,25 @@ impl Verifier {
             "public key is not an ECDSA P-256 key (the only kind sigbox's Rekor takes)".to_owned()
         })?;
         Ok(Self {
+            canonical_pem,
             spki,
             key,
             identities,
         })
+    }
+
+    pub(crate) fn canonical_pem(&self) -> &str {
+        &self.canonical_pem
+    }
+
+    /// Verifies a DER ECDSA-SHA256 signature over `msg`.
+    pub(crate) fn verify_message(&self, msg: &[u8], signature: &[u8]) -> Result<(), String> {
+        use p256::ecdsa::signature::Verifier as _;
+        let sig = p256::ecdsa::Signature::from_der(signature)
+            .map_err(|_| "signature is not a DER ECDSA signature".to_owned())?;
+        self.key
+            .verify(msg, &sig)
+            .map_err(|_| "signature does not verify".to_owned())
     }
 
     pub(crate) fn spki_der(&self) -> &[u8] {

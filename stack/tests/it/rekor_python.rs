@@ -46,7 +46,16 @@ async fn sigstore_python_verifies_our_entries_and_refuses_tampered_ones() {
     .await
     .unwrap();
     assert!(ok, "sigstore-python refused an honest entry: {out}");
-    assert!(out.contains("verified logIndex 0"), "{out}");
+    assert!(out.contains("verified hashedrekord logIndex 0"), "{out}");
+    // A dsse entry: sigstore-python parses our canonical body with its own schema models.
+    let (ok, out) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run(&url, "dsse")
+    })
+    .await
+    .unwrap();
+    assert!(ok, "sigstore-python refused a dsse entry: {out}");
+    assert!(out.contains("verified dsse logIndex 1"), "{out}");
     for (mode, reason) in [
         ("tamper-set", "SET"),
         ("tamper-proof", "inclusion"),

@@ -1,7 +1,7 @@
 """Submits a hashedrekord entry to a sigbox stack and verifies the answer with sigstore-python's
 own transparency-log code (SET, Merkle inclusion proof, signed checkpoint).
 
-usage: rekor_verify.py URL [tamper-set|tamper-proof|tamper-checkpoint]
+usage: rekor_verify.py URL [dsse|tamper-set|tamper-proof|tamper-checkpoint]
 Exits 0 when sigstore-python accepts the entry, 1 (with its error) when it refuses it.
 """
 
@@ -38,6 +38,36 @@ proposal = {
         },
     },
 }
+if mode == "dsse":
+    statement = json.dumps(
+        {
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "a.txt", "digest": {"sha256": hashlib.sha256(artifact).hexdigest()}}],
+            "predicateType": "https://sigbox.test/predicate/v1",
+            "predicate": {},
+        }
+    ).encode()
+    payload_type = "application/vnd.in-toto+json"
+    pae = b"DSSEv1 %d %s %d %s" % (
+        len(payload_type), payload_type.encode(), len(statement), statement
+    )
+    envelope = json.dumps(
+        {
+            "payload": base64.b64encode(statement).decode(),
+            "payloadType": payload_type,
+            "signatures": [{"sig": base64.b64encode(key.sign(pae, ec.ECDSA(hashes.SHA256()))).decode()}],
+        }
+    )
+    proposal = {
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {
+            "proposedContent": {
+                "envelope": envelope,
+                "verifiers": [base64.b64encode(pem).decode()],
+            }
+        },
+    }
 request = urllib.request.Request(
     url + "/api/v1/log/entries",
     data=json.dumps(proposal).encode(),
@@ -71,4 +101,5 @@ try:
 except VerificationError as e:
     print(f"refused: {e}")
     sys.exit(1)
-print(f"verified logIndex {entry['logIndex']}")
+kind = json.loads(base64.b64decode(entry["body"]))["kind"]
+print(f"verified {kind} logIndex {entry['logIndex']}")

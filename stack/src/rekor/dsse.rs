@@ -1,0 +1,154 @@
+//! The `dsse` v0.0.1 kind: a DSSE envelope (in-toto statement) and the keys that signed it.
+//! Rekor stores only hashes of the envelope and payload, with each signature and its key.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::hashedrekord::Checked;
+use super::verifier::Verifier;
+
+/// The in-toto payload type, the only one Rekor's dsse kind takes.
+const IN_TOTO: &str = "application/vnd.in-toto+json";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    #[serde(rename = "proposedContent")]
+    proposed_content: ProposedContent,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProposedContent {
+    envelope: String,
+    /// The keys or certificates, base64 PEM. Rekor's current API calls them `verifiers`
+    /// (what sigstore-python and sigstore-js send); its first schema said `publicKeys`.
+    #[serde(rename = "verifiers", alias = "publicKeys")]
+    public_keys: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    payload: String,
+    #[serde(rename = "payloadType")]
+    payload_type: String,
+    signatures: Vec<EnvelopeSignature>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnvelopeSignature {
+    sig: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Statement {
+    #[serde(default)]
+    subject: Vec<Subject>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Subject {
+    #[serde(default)]
+    digest: std::collections::BTreeMap<String, String>,
+}
+
+/// DSSE's pre-authentication encoding (DSSE v1 protocol).
+pub(crate) fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Rekor's checks for dsse v0.0.1: the envelope parses, its payload type is in-toto, and every
+/// signature verifies with one of the given keys.
+pub(crate) fn check(spec: Value) -> Result<Checked, String> {
+    let spec: Spec = serde_json::from_value(spec).map_err(|e| {
+        format!("invalid dsse spec (want proposedContent with envelope and verifiers): {e}")
+    })?;
+    let content = spec.proposed_content;
+    let envelope: Envelope = serde_json::from_str(&content.envelope)
+        .map_err(|e| format!("proposedContent.envelope is not a DSSE envelope: {e}"))?;
+    if envelope.payload_type != IN_TOTO {
+        return Err(format!(
+            "DSSE payloadType is `{}`, Rekor's dsse kind takes `{IN_TOTO}`",
+            envelope.payload_type
+        ));
+    }
+    if envelope.signatures.is_empty() {
+        return Err("DSSE envelope has no signatures".into());
+    }
+    if content.public_keys.is_empty() {
+        return Err("proposedContent.verifiers is empty".into());
+    }
+    let payload = B64
+        .decode(&envelope.payload)
+        .map_err(|_| "DSSE payload is not base64".to_owned())?;
+    let pae = pae(&envelope.payload_type, &payload);
+    let mut verifiers = Vec::new();
+    for (i, key) in content.public_keys.iter().enumerate() {
+        let pem = B64
+            .decode(key)
+            .map_err(|_| format!("verifiers[{i}] is not base64"))?;
+        verifiers.push(Verifier::from_pem(&pem).map_err(|e| format!("verifiers[{i}]: {e}"))?);
+    }
+    // Every signature needs a key that verifies it (Rekor's verifyEnvelope).
+    let mut signatures = Vec::new();
+    for (i, sig) in envelope.signatures.iter().enumerate() {
+        let raw = B64
+            .decode(&sig.sig)
+            .map_err(|_| format!("DSSE signature {i} is not base64"))?;
+        let verifier = verifiers
+            .iter()
+            .find(|v| v.verify_message(&pae, &raw).is_ok())
+            .ok_or_else(|| {
+                format!("DSSE signature {i} does not verify with any of the given keys")
+            })?;
+        signatures.push((sig.sig.clone(), verifier));
+    }
+    signatures.sort_by(|a, b| a.0.cmp(&b.0));
+    signatures.dedup_by(|a, b| a.0 == b.0);
+    let payload_hash = hex::encode(Sha256::digest(&payload));
+    let envelope_hash = hex::encode(Sha256::digest(content.envelope.as_bytes()));
+    let canonical = json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {
+            "envelopeHash": {"algorithm": "sha256", "value": envelope_hash},
+            "payloadHash": {"algorithm": "sha256", "value": payload_hash},
+            "signatures": signatures
+                .iter()
+                .map(|(sig, v)| json!({"signature": sig, "verifier": B64.encode(v.canonical_pem())}))
+                .collect::<Vec<_>>(),
+        },
+    });
+    let mut index_keys = vec![
+        format!("sha256:{payload_hash}").into_bytes(),
+        format!("sha256:{envelope_hash}").into_bytes(),
+    ];
+    if let Ok(statement) = serde_json::from_slice::<Statement>(&payload) {
+        for subject in statement.subject {
+            for (alg, digest) in subject.digest {
+                index_keys.push(format!("{alg}:{}", digest.to_lowercase()).into_bytes());
+            }
+        }
+    }
+    for (_, v) in &signatures {
+        index_keys
+            .push(format!("sha256:{}", hex::encode(Sha256::digest(v.spki_der()))).into_bytes());
+        for identity in v.identities() {
+            index_keys.push(identity.to_lowercase().into_bytes());
+        }
+    }
+    Ok(Checked {
+        body: super::canonical_json(&canonical),
+        index_keys,
+    })
+}
