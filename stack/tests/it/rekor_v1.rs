@@ -334,3 +334,103 @@ async fn hostile_entries_are_refused_and_change_nothing() {
         .unwrap();
     assert_eq!(ok.status(), 201);
 }
+
+fn dsse_proposal(key: &SigningKey, payload_type: &str, statement: &[u8], sign_pae: bool) -> Value {
+    let pae = [
+        format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            statement.len()
+        )
+        .as_bytes(),
+        statement,
+    ]
+    .concat();
+    let signed: &[u8] = if sign_pae { &pae } else { statement };
+    let sig: Signature = key.sign(signed);
+    let envelope = json!({
+        "payload": B64.encode(statement),
+        "payloadType": payload_type,
+        "signatures": [{"sig": B64.encode(sig.to_der().as_bytes())}],
+    });
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {"proposedContent": {
+            "envelope": envelope.to_string(),
+            "verifiers": [B64.encode(pem)],
+        }}
+    })
+}
+
+#[tokio::test]
+async fn dsse_entries_store_hashes_and_refuse_bad_envelopes() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[11; 32]).unwrap();
+    let statement = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"aa"}}],"predicateType":"x","predicate":{}}"#;
+    let intoto = "application/vnd.in-toto+json";
+    for (name, body, needle) in [
+        (
+            "signature over the payload, not PAE",
+            dsse_proposal(&key, intoto, statement, false),
+            "does not verify",
+        ),
+        (
+            "other payload type",
+            dsse_proposal(&key, "text/plain", statement, true),
+            "payloadType",
+        ),
+    ] {
+        let resp = client
+            .post(format!("{url}/api/v1/log/entries"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{name}");
+        let err: Value = resp.json().await.unwrap();
+        assert!(
+            err["message"].as_str().unwrap().contains(needle),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(tree_size(&client, &url).await, 0);
+    let ok = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&dsse_proposal(&key, intoto, statement, true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+    let v: Value = ok.json().await.unwrap();
+    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
+    let body: Value =
+        serde_json::from_slice(&B64.decode(entry["body"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(body["kind"], "dsse");
+    assert_eq!(
+        body["spec"]["payloadHash"]["value"],
+        hex::encode(Sha256::digest(statement))
+    );
+    assert!(body["spec"]["signatures"][0]["verifier"].is_string());
+    assert!(
+        body["spec"].get("proposedContent").is_none(),
+        "the envelope is not stored"
+    );
+    // The statement's subject digest is searchable.
+    let found: Vec<String> = client
+        .post(format!("{url}/api/v1/index/retrieve"))
+        .json(&json!({"hash": "sha256:aa"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
