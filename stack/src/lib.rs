@@ -11,6 +11,7 @@ pub mod keys;
 pub mod rekor;
 pub mod state;
 pub mod trust;
+pub mod tsa;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,7 @@ pub(crate) struct Services {
     pub(crate) admin_token: String,
     pub(crate) oidc: fake_oidc::Issuer,
     pub(crate) rekor: Arc<rekor::Rekor>,
+    pub(crate) tsa: Arc<tsa::Tsa>,
 }
 
 /// Configures and starts a [`Stack`].
@@ -145,12 +147,14 @@ impl StackBuilder {
             &state.path().join("rekor").join("0"),
             &addr.to_string(),
         )?);
+        let tsa = Arc::new(tsa::Tsa::new(&keys, 0, self.clock.clone(), state.epoch())?);
         let services = Arc::new(Services {
             clock: self.clock,
             keys,
             admin_token,
             oidc,
             rekor,
+            tsa,
         });
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -239,6 +243,11 @@ impl Stack {
     /// The Rekor v1 log.
     pub fn rekor(&self) -> &rekor::Rekor {
         &self.services.rekor
+    }
+
+    /// The RFC 3161 timestamp authority.
+    pub fn tsa(&self) -> &tsa::Tsa {
+        &self.services.tsa
     }
 
     /// The admin bearer token.

@@ -20,6 +20,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .route("/healthz", get(healthz))
         .merge(services.oidc.router())
         .merge(crate::rekor::routes(services.rekor.clone()))
+        .merge(crate::tsa::routes(services.tsa.clone()))
         .merge(admin::routes(services))
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))

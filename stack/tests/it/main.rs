@@ -2,3 +2,4 @@
 
 mod rekor_python;
 mod rekor_v1;
+mod tsa;

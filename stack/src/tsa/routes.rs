@@ -1,0 +1,131 @@
+//! TSA HTTP handlers: `POST /api/v1/timestamp` (DER, or sigstore's JSON form) and
+//! `GET /api/v1/timestamp/certchain`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use der::Encode;
+use serde::Deserialize;
+
+use super::{Tsa, TsaError};
+use crate::http::ApiError;
+
+/// The TSA's routes.
+pub fn routes(tsa: Arc<Tsa>) -> Router {
+    Router::new()
+        .route("/api/v1/timestamp", post(get_timestamp_response))
+        .route("/api/v1/timestamp/certchain", get(get_timestamp_cert_chain))
+        .with_state(tsa)
+}
+
+/// sigstore/timestamp-authority's JSON request form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRequest {
+    #[serde(rename = "artifactHash")]
+    artifact_hash: String,
+    #[serde(rename = "hashAlgorithm")]
+    hash_algorithm: String,
+    #[serde(default)]
+    nonce: Option<u64>,
+    #[serde(default)]
+    certificates: bool,
+    #[serde(rename = "tsaPolicyOID", default)]
+    tsa_policy_oid: Option<String>,
+}
+
+fn json_to_der(body: &[u8]) -> Result<Vec<u8>, String> {
+    let req: JsonRequest = serde_json::from_slice(body)
+        .map_err(|e| format!("malformed JSON timestamp request: {e}"))?;
+    let digest = B64
+        .decode(&req.artifact_hash)
+        .map_err(|_| "artifactHash is not base64".to_owned())?;
+    let oid = match req.hash_algorithm.to_lowercase().as_str() {
+        "sha256" => super::ID_SHA256,
+        "sha384" => super::ID_SHA384,
+        "sha512" => super::ID_SHA512,
+        other => return Err(format!("unsupported hashAlgorithm `{other}`")),
+    };
+    let policy = req
+        .tsa_policy_oid
+        .map(|p| {
+            der::asn1::ObjectIdentifier::new(&p)
+                .map_err(|_| format!("tsaPolicyOID `{p}` is not an OID"))
+        })
+        .transpose()?;
+    let nonce = req
+        .nonce
+        .map(|n| der::asn1::Int::new(&minimal_be(n)))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let tsq = x509_tsp::TimeStampReq {
+        version: x509_tsp::TspVersion::V1,
+        message_imprint: x509_tsp::MessageImprint {
+            hash_algorithm: spki::AlgorithmIdentifierOwned {
+                oid,
+                parameters: None,
+            },
+            hashed_message: der::asn1::OctetString::new(digest).map_err(|e| e.to_string())?,
+        },
+        req_policy: policy,
+        nonce,
+        cert_req: req.certificates,
+        extensions: None,
+    };
+    tsq.to_der().map_err(|e| e.to_string())
+}
+
+/// The minimal two's-complement big-endian bytes of a non-negative integer, as DER wants.
+fn minimal_be(n: u64) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(7);
+    let mut out = bytes[first..].to_vec();
+    if out[0] & 0x80 != 0 {
+        out.insert(0, 0);
+    }
+    out
+}
+
+async fn get_timestamp_response(
+    State(tsa): State<Arc<Tsa>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let der = if content_type.starts_with("application/json") {
+        match json_to_der(&body) {
+            Ok(der) => der,
+            Err(e) => return ApiError::bad_request(e).into_response(),
+        }
+    } else {
+        body.to_vec()
+    };
+    match tsa.timestamp(&der) {
+        Ok(resp) => (
+            StatusCode::CREATED,
+            [(header::CONTENT_TYPE, "application/timestamp-reply")],
+            resp,
+        )
+            .into_response(),
+        Err(TsaError::Internal(e)) => ApiError::internal(e).into_response(),
+        Err(e) => ApiError::bad_request(e.to_string()).into_response(),
+    }
+}
+
+async fn get_timestamp_cert_chain(State(tsa): State<Arc<Tsa>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        tsa.chain_pem(),
+    )
+        .into_response()
+}
