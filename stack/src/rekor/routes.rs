@@ -186,6 +186,31 @@ struct SearchIndex {
     operator: Option<String>,
 }
 
+/// `{"format": "x509", "content": base64 PEM}` (a key or a certificate) -> the index key of
+/// entries signed with that key.
+fn public_key_index_key(pk: &Value) -> Result<String, String> {
+    use base64::Engine;
+    let format = pk.get("format").and_then(Value::as_str).unwrap_or("x509");
+    if format != "x509" {
+        return Err(format!(
+            "publicKey format `{format}` is not supported (x509 is)"
+        ));
+    }
+    let content = pk
+        .get("content")
+        .and_then(Value::as_str)
+        .ok_or("publicKey.content is required")?;
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|_| "publicKey.content is not base64".to_owned())?;
+    let verifier = super::verifier::Verifier::from_pem(&pem)?;
+    use sha2::Digest;
+    Ok(format!(
+        "sha256:{}",
+        hex::encode(sha2::Sha256::digest(verifier.spki_der()))
+    ))
+}
+
 async fn search_index(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response {
     let q: SearchIndex = match parse_body(&body)
         .and_then(|v| serde_json::from_value(v).map_err(|e| format!("invalid index query: {e}")))
@@ -193,12 +218,6 @@ async fn search_index(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response 
         Ok(q) => q,
         Err(e) => return ApiError::bad_request(e).into_response(),
     };
-    if q.public_key.is_some() {
-        return ApiError::bad_request(
-            "search by publicKey is not supported by sigbox's Rekor yet; search by hash or email",
-        )
-        .into_response();
-    }
     let mut keys = Vec::new();
     if let Some(h) = q.hash {
         let h = h.to_lowercase();
@@ -210,6 +229,12 @@ async fn search_index(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response 
     }
     if let Some(e) = q.email {
         keys.push(e.to_lowercase());
+    }
+    if let Some(pk) = q.public_key {
+        match public_key_index_key(&pk) {
+            Ok(k) => keys.push(k),
+            Err(e) => return ApiError::bad_request(e).into_response(),
+        }
     }
     if keys.is_empty() {
         return ApiError::bad_request("index query needs hash or email").into_response();

@@ -167,6 +167,21 @@ async fn entry_set_and_inclusion_proof_verify() {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
+    // Search by the signing key: all five entries.
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let by_key: Vec<String> = client
+        .post(format!("{url}/api/v1/index/retrieve"))
+        .json(&json!({"publicKey": {"format": "x509", "content": B64.encode(pem)}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_key.len(), 5);
 }
 
 /// Roots read back through the API (entry bodies), independent of the server's own nodes.
@@ -433,4 +448,77 @@ async fn dsse_entries_store_hashes_and_refuse_bad_envelopes() {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_finds_certificate_entries_by_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("the openssl binary (apt: openssl)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=sigbox test",
+        "-addext",
+        "subjectAltName=email:Alice@Example.com",
+    ]);
+    std::fs::write(d.join("artifact"), b"signed with a certificate").unwrap();
+    run(&[
+        "dgst", "-sha256", "-sign", "key.pem", "-out", "sig.der", "artifact",
+    ]);
+    let cert = std::fs::read(d.join("cert.pem")).unwrap();
+    let sig = std::fs::read(d.join("sig.der")).unwrap();
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let body = json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(Sha256::digest(b"signed with a certificate"))}},
+            "signature": {"content": B64.encode(sig), "publicKey": {"content": B64.encode(cert)}}
+        }
+    });
+    let resp = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    for email in ["alice@example.com", "ALICE@example.com"] {
+        let found: Vec<String> = client
+            .post(format!("{url}/api/v1/index/retrieve"))
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{email}");
+    }
 }
