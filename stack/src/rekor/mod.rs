@@ -1,11 +1,12 @@
 //! Rekor's v1 REST API on a `tlog` log: entries with signed entry timestamps, inclusion proofs
 //! and signed checkpoints, as sigstore clients read them.
 //!
-//! Kinds: `hashedrekord` v0.0.1 and `dsse` v0.0.1. (`intoto` is not taken yet: it answers 400
-//! naming the kind.) One shard per key generation; entry UUIDs carry the tree ID.
+//! Kinds: `hashedrekord` v0.0.1, `dsse` v0.0.1 and `intoto` v0.0.2. One shard per key
+//! generation; entry UUIDs carry the tree ID.
 
 mod dsse;
 mod hashedrekord;
+mod intoto;
 pub mod routes;
 mod verifier;
 
@@ -390,9 +391,8 @@ fn check_proposal(proposed: Value) -> Result<hashedrekord::Checked, String> {
         )),
         ("dsse", "0.0.1") => dsse::check(spec),
         ("dsse", v) => Err(format!("unsupported dsse version `{v}` (want 0.0.1)")),
-        ("intoto", _) => Err(format!(
-            "kind `{kind}` is not supported by sigbox's Rekor yet (hashedrekord 0.0.1 is)"
-        )),
+        ("intoto", "0.0.2") => intoto::check(spec),
+        ("intoto", v) => Err(format!("unsupported intoto version `{v}` (want 0.0.2)")),
         (k, _) => Err(format!("unknown kind `{k}`")),
     }
 }

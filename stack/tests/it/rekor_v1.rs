@@ -522,3 +522,93 @@ async fn search_finds_certificate_entries_by_email() {
         assert_eq!(found.len(), 1, "{email}");
     }
 }
+
+pub(crate) fn intoto_proposal(key: &SigningKey, statement: &[u8], tamper: bool) -> Value {
+    let payload_type = "application/vnd.in-toto+json";
+    let pae = [
+        format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            statement.len()
+        )
+        .as_bytes(),
+        statement,
+    ]
+    .concat();
+    let sig: Signature = key.sign(&pae);
+    let mut sig_b64 = B64.encode(sig.to_der().as_bytes());
+    if tamper {
+        sig_b64 = B64.encode(
+            Signature::from_slice(&[7u8; 64])
+                .unwrap()
+                .to_der()
+                .as_bytes(),
+        );
+    }
+    let envelope = json!({
+        "payload": B64.encode(statement),
+        "payloadType": payload_type,
+        "signatures": [{"sig": sig_b64}],
+    })
+    .to_string();
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    json!({
+        "apiVersion": "0.0.2",
+        "kind": "intoto",
+        "spec": {"content": {
+            "envelope": {
+                "payload": B64.encode(B64.encode(statement)),
+                "payloadType": payload_type,
+                "signatures": [{"sig": B64.encode(&sig_b64), "publicKey": B64.encode(pem)}],
+            },
+            "hash": {"algorithm": "sha256", "value": hex::encode(Sha256::digest(envelope.as_bytes()))},
+        }}
+    })
+}
+
+#[tokio::test]
+async fn intoto_entries_are_checked_and_canonicalised() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[13; 32]).unwrap();
+    let statement = br#"{"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":"a","digest":{"sha256":"bb"}}],"predicateType":"x","predicate":{}}"#;
+    let bad = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&intoto_proposal(&key, statement, true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let err: Value = bad.json().await.unwrap();
+    assert!(
+        err["message"].as_str().unwrap().contains("does not verify"),
+        "{err}"
+    );
+    assert_eq!(tree_size(&client, &url).await, 0);
+    let ok = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&intoto_proposal(&key, statement, false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+    let v: Value = ok.json().await.unwrap();
+    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
+    let body: Value =
+        serde_json::from_slice(&B64.decode(entry["body"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(body["apiVersion"], "0.0.2");
+    let content = &body["spec"]["content"];
+    assert_eq!(
+        content["payloadHash"]["value"],
+        hex::encode(Sha256::digest(statement))
+    );
+    assert!(
+        content["envelope"].get("payload").is_none(),
+        "the payload is not logged"
+    );
+    assert!(content["envelope"]["signatures"][0]["publicKey"].is_string());
+}
