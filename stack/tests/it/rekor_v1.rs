@@ -269,6 +269,12 @@ async fn hostile_entries_are_refused_and_change_nothing() {
     let mut extra_field = good.clone();
     extra_field["spec"]["extra"] = json!(1);
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let duplicate_kind = good.to_string().replacen(
+        "\"kind\":\"hashedrekord\"",
+        "\"kind\":\"hashedrekord\",\"kind\":\"dsse\"",
+        1,
+    );
+    assert!(duplicate_kind.contains("\"kind\":\"dsse\""));
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
         (
             "bad signature",
