@@ -10,7 +10,6 @@ pub mod http;
 pub mod keys;
 pub mod rekor;
 pub mod state;
-pub mod trust;
 pub mod tsa;
 
 use std::net::SocketAddr;
