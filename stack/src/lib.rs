@@ -37,8 +37,6 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:7860";
 #[derive(Debug)]
 pub(crate) struct Services {
     pub(crate) clock: Clock,
-    #[allow(dead_code)] // reason: the services that land next derive their keys from it
-    pub(crate) keys: KeyRing,
     pub(crate) admin_token: String,
     pub(crate) oidc: fake_oidc::Issuer,
     pub(crate) rekor: Arc<rekor::Rekor>,
@@ -149,7 +147,6 @@ impl StackBuilder {
         let tsa = Arc::new(tsa::Tsa::new(&keys, 0, self.clock.clone(), state.epoch())?);
         let services = Arc::new(Services {
             clock: self.clock,
-            keys,
             admin_token,
             oidc,
             rekor,
