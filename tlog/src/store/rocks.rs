@@ -13,7 +13,7 @@
 //! ```
 
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 
@@ -25,8 +25,10 @@ use crate::proof::NodeReader;
 pub struct RocksStore {
     db: DB,
     /// The tree size readers see; it moves only after a batch is durable, so a reader never
-    /// sees a half-appended tree (the contract's point 7). Appends hold the write lock.
+    /// sees a half-appended tree (the contract's point 7), and readers never wait for an fsync.
     size: RwLock<u64>,
+    /// Serialises appends (the sequencer already does; this makes the store safe without it).
+    appending: Mutex<()>,
 }
 
 impl std::fmt::Debug for RocksStore {
@@ -95,6 +97,7 @@ impl RocksStore {
         Ok(Self {
             db,
             size: RwLock::new(size),
+            appending: Mutex::new(()),
         })
     }
 
@@ -146,8 +149,8 @@ impl LogStore for RocksStore {
     }
 
     fn append(&self, batch: &[Entry]) -> Result<u64, StoreError> {
-        let mut size = self.size.write().unwrap_or_else(|p| p.into_inner());
-        let start = *size;
+        let _appending = self.appending.lock().unwrap_or_else(|p| p.into_inner());
+        let start = self.size();
         let leaves: Vec<Hash> = batch.iter().map(|e| leaf_hash(&e.leaf)).collect();
         let nodes = new_nodes(&Durable(self, start), start, &leaves)?;
         let mut wb = WriteBatch::default();
@@ -184,7 +187,9 @@ impl LogStore for RocksStore {
         // COMMIT POINT: once this synced write returns, the batch survives any crash. Before
         // it, nothing of the batch is visible on disk or to readers.
         self.db.write_opt(wb, &Self::synced()).map_err(backend)?;
-        *size = new_size;
+        // Only now do readers see the new entries (keys beyond the old size were invisible to
+        // them until here: every read is bounded by `size`).
+        *self.size.write().unwrap_or_else(|p| p.into_inner()) = new_size;
         Ok(start)
     }
 
