@@ -141,11 +141,7 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         }
     }
     for (_, v) in &signatures {
-        index_keys
-            .push(format!("sha256:{}", hex::encode(Sha256::digest(v.spki_der()))).into_bytes());
-        for identity in v.identities() {
-            index_keys.push(identity.to_lowercase().into_bytes());
-        }
+        index_keys.extend(v.index_keys());
     }
     Ok(Checked {
         body: super::canonical_json(&canonical),

@@ -5,7 +5,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::verifier::Verifier;
 
@@ -105,16 +104,8 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         },
     });
     let body = super::canonical_json(&canonical);
-    let mut index_keys = vec![
-        format!("{}:{}", spec.data.hash.algorithm, spec.data.hash.value).into_bytes(),
-        format!(
-            "sha256:{}",
-            hex::encode(Sha256::digest(verifier.spki_der()))
-        )
-        .into_bytes(),
-    ];
-    for identity in verifier.identities() {
-        index_keys.push(identity.to_lowercase().into_bytes());
-    }
+    let mut index_keys =
+        vec![format!("{}:{}", spec.data.hash.algorithm, spec.data.hash.value).into_bytes()];
+    index_keys.extend(verifier.index_keys());
     Ok(Checked { body, index_keys })
 }

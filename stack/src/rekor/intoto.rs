@@ -123,16 +123,7 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         item.insert("publicKey".into(), json!(sig.public_key));
         item.insert("sig".into(), json!(sig.sig));
         signatures.push(Value::Object(item));
-        index_keys.push(
-            format!(
-                "sha256:{}",
-                hex::encode(Sha256::digest(verifier.spki_der()))
-            )
-            .into_bytes(),
-        );
-        for identity in verifier.identities() {
-            index_keys.push(identity.to_lowercase().into_bytes());
-        }
+        index_keys.extend(verifier.index_keys());
     }
     let payload_hash = hex::encode(Sha256::digest(&payload));
     index_keys.push(format!("sha256:{payload_hash}").into_bytes());

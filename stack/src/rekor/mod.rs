@@ -460,6 +460,3 @@ fn check_proposal(proposed: Value) -> Result<hashedrekord::Checked, String> {
         (k, _) => Err(format!("unknown kind `{k}`")),
     }
 }
-
-/// A shared handle.
-pub type SharedRekor = Arc<Rekor>;

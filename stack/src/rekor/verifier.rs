@@ -69,13 +69,22 @@ impl Verifier {
             .map_err(|_| "signature does not verify".to_owned())
     }
 
-    pub(crate) fn spki_der(&self) -> &[u8] {
-        &self.spki
+    /// What entries signed with this key are found by: the SHA-256 of its SPKI (the
+    /// public-key search) and its certificate identities, lowercased (the email search).
+    pub(crate) fn index_keys(&self) -> Vec<Vec<u8>> {
+        use sha2::{Digest, Sha256};
+        let mut keys =
+            vec![format!("sha256:{}", hex::encode(Sha256::digest(&self.spki))).into_bytes()];
+        keys.extend(
+            self.identities
+                .iter()
+                .map(|i| i.to_lowercase().into_bytes()),
+        );
+        keys
     }
 
-    /// Email and URI SANs of a certificate (none for a bare key).
-    pub(crate) fn identities(&self) -> &[String] {
-        &self.identities
+    pub(crate) fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     /// Verifies a DER ECDSA signature over a digest computed with `algorithm`.

@@ -356,17 +356,22 @@ async fn hostile_entries_are_refused_and_change_nothing() {
     assert_eq!(ok.status(), 201);
 }
 
-fn dsse_proposal(key: &SigningKey, payload_type: &str, statement: &[u8], sign_pae: bool) -> Value {
-    let pae = [
+/// DSSE's pre-authentication encoding, written out here independently of the server's.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    [
         format!(
             "DSSEv1 {} {payload_type} {} ",
             payload_type.len(),
-            statement.len()
+            payload.len()
         )
         .as_bytes(),
-        statement,
+        payload,
     ]
-    .concat();
+    .concat()
+}
+
+fn dsse_proposal(key: &SigningKey, payload_type: &str, statement: &[u8], sign_pae: bool) -> Value {
+    let pae = pae(payload_type, statement);
     let signed: &[u8] = if sign_pae { &pae } else { statement };
     let sig: Signature = key.sign(signed);
     let envelope = json!({
@@ -531,16 +536,7 @@ async fn search_finds_certificate_entries_by_email() {
 
 pub(crate) fn intoto_proposal(key: &SigningKey, statement: &[u8], tamper: bool) -> Value {
     let payload_type = "application/vnd.in-toto+json";
-    let pae = [
-        format!(
-            "DSSEv1 {} {payload_type} {} ",
-            payload_type.len(),
-            statement.len()
-        )
-        .as_bytes(),
-        statement,
-    ]
-    .concat();
+    let pae = pae(payload_type, statement);
     let sig: Signature = key.sign(&pae);
     let mut sig_b64 = B64.encode(sig.to_der().as_bytes());
     if tamper {
