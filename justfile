@@ -17,8 +17,8 @@ lint:
 
 # Benchmarks: tlog appends/s and proof times, Rekor entries/s over HTTP.
 bench:
-    cargo bench -p tlog --features rocksdb
-    cargo bench -p stack
+    cargo bench -p tlog --features rocksdb --bench tlog
+    cargo bench -p stack --bench rekor
 
 # What CI runs, after .ci/run has installed the tools.
 ci: lint test
