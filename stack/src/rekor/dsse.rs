@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use super::hashedrekord::Checked;
 use super::verifier::Verifier;
 
-/// The in-toto payload type, the only one Rekor's dsse kind takes.
+/// The in-toto payload type: Rekor's dsse kind takes any payload type, but indexes the subject
+/// digests of in-toto statements only.
 const IN_TOTO: &str = "application/vnd.in-toto+json";
 
 #[derive(Debug, Deserialize)]
@@ -67,8 +68,8 @@ pub(crate) fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Rekor's checks for dsse v0.0.1: the envelope parses, its payload type is in-toto, and every
-/// signature verifies with one of the given keys.
+/// Rekor's checks for dsse v0.0.1: the envelope parses and every signature verifies with one of
+/// the given keys (over the PAE; any payload type, as Rekor's dsse kind).
 pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     let spec: Spec = serde_json::from_value(spec).map_err(|e| {
         format!("invalid dsse spec (want proposedContent with envelope and verifiers): {e}")
@@ -76,12 +77,6 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     let content = spec.proposed_content;
     let envelope: Envelope = serde_json::from_str(&content.envelope)
         .map_err(|e| format!("proposedContent.envelope is not a DSSE envelope: {e}"))?;
-    if envelope.payload_type != IN_TOTO {
-        return Err(format!(
-            "DSSE payloadType is `{}`, Rekor's dsse kind takes `{IN_TOTO}`",
-            envelope.payload_type
-        ));
-    }
     if envelope.signatures.is_empty() {
         return Err("DSSE envelope has no signatures".into());
     }
@@ -133,7 +128,10 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         format!("sha256:{payload_hash}").into_bytes(),
         format!("sha256:{envelope_hash}").into_bytes(),
     ];
-    if let Ok(statement) = serde_json::from_slice::<Statement>(&payload) {
+    let statement = (envelope.payload_type == IN_TOTO)
+        .then(|| serde_json::from_slice::<Statement>(&payload).ok())
+        .flatten();
+    if let Some(statement) = statement {
         for subject in statement.subject {
             for (alg, digest) in subject.digest {
                 index_keys.push(format!("{alg}:{}", digest.to_lowercase()).into_bytes());
@@ -141,6 +139,9 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         }
     }
     for (_, v) in &signatures {
+        // Rekor's dsse kind writes the key hash with a `sha256:` prefix, which its public-key
+        // search (unprefixed) never looks up; keep both, so either search finds the entry.
+        index_keys.push(format!("sha256:{}", v.key_hash()).into_bytes());
         index_keys.extend(v.index_keys());
     }
     Ok(Checked {

@@ -70,9 +70,9 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     };
     let digest =
         hex::decode(&spec.data.hash.value).map_err(|_| "data.hash.value is not hex".to_owned())?;
-    if digest.len() != want_len || spec.data.hash.value.chars().any(|c| c.is_ascii_uppercase()) {
+    if digest.len() != want_len {
         return Err(format!(
-            "data.hash.value must be {} lowercase hex digits for {}, got {}",
+            "data.hash.value must be {} hex digits for {}, got {}",
             want_len * 2,
             spec.data.hash.algorithm,
             spec.data.hash.value.len()
@@ -90,22 +90,25 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     let verifier = Verifier::from_pem(&pem)?;
     verifier.verify_prehash(&spec.data.hash.algorithm, &digest, &signature)?;
 
-    // The canonical form: the same fields, keys sorted, no insignificant whitespace (what
-    // Rekor stores and hashes).
+    // The canonical form (what Rekor stores and hashes): the same fields with the signature
+    // re-encoded and the key or certificate as its canonical PEM, keys sorted, no whitespace.
     let canonical = json!({
         "apiVersion": "0.0.1",
         "kind": "hashedrekord",
         "spec": {
             "data": {"hash": {"algorithm": spec.data.hash.algorithm, "value": spec.data.hash.value}},
             "signature": {
-                "content": spec.signature.content,
-                "publicKey": {"content": spec.signature.public_key.content},
+                "content": B64.encode(&signature),
+                "publicKey": {"content": B64.encode(verifier.canonical_pem())},
             },
         },
     });
     let body = super::canonical_json(&canonical);
-    let mut index_keys =
-        vec![format!("{}:{}", spec.data.hash.algorithm, spec.data.hash.value).into_bytes()];
+    let mut index_keys = vec![
+        format!("{}:{}", spec.data.hash.algorithm, spec.data.hash.value)
+            .to_lowercase()
+            .into_bytes(),
+    ];
     index_keys.extend(verifier.index_keys());
     Ok(Checked { body, index_keys })
 }

@@ -187,7 +187,7 @@ struct SearchIndex {
 }
 
 /// `{"format": "x509", "content": base64 PEM}` (a key or a certificate) -> the index key of
-/// entries signed with that key.
+/// entries made with that key or certificate (Rekor's: SHA-256 of the canonical PEM).
 fn public_key_index_key(pk: &Value) -> Result<String, String> {
     use base64::Engine;
     let format = pk.get("format").and_then(Value::as_str).unwrap_or("x509");
@@ -203,12 +203,7 @@ fn public_key_index_key(pk: &Value) -> Result<String, String> {
     let pem = base64::engine::general_purpose::STANDARD
         .decode(content)
         .map_err(|_| "publicKey.content is not base64".to_owned())?;
-    let verifier = super::verifier::Verifier::from_pem(&pem)?;
-    use sha2::Digest;
-    Ok(format!(
-        "sha256:{}",
-        hex::encode(sha2::Sha256::digest(verifier.spki_der()))
-    ))
+    Ok(super::verifier::Verifier::from_pem(&pem)?.key_hash())
 }
 
 async fn search_index(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response {

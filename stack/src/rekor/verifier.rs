@@ -1,10 +1,38 @@
-//! The key or certificate of an entry, and signature checks with it.
+//! The key or certificate of an entry, and signature checks with it (aws-lc-rs).
+//!
+//! Keys Rekor's `x509` PKI takes and sigbox checks: ECDSA on P-256, P-384 and P-521, RSA
+//! (PKCS #1 v1.5, 2048 bits and up) and Ed25519. Rekor verifies `hashedrekord` signatures
+//! over the digest with the entry's hash algorithm, whatever the curve (Go's
+//! `ecdsa.VerifyASN1`), and Ed25519 there as Ed25519ph; DSSE and in-toto signatures over the
+//! PAE with SHA-256 (`signature.LoadVerifier(key, crypto.SHA256)`), Ed25519 as plain Ed25519.
 
+use aws_lc_rs::digest;
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
-use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use sha2::{Digest, Sha256};
+use spki::SubjectPublicKeyInfoRef;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
+
+const SAN_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+/// The kinds of key an entry may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    P256,
+    P384,
+    P521,
+    Rsa,
+    Ed25519,
+}
 
 /// A public key (from a `PUBLIC KEY` PEM or a `CERTIFICATE` PEM).
 #[derive(Debug)]
@@ -12,11 +40,9 @@ pub(crate) struct Verifier {
     /// The PEM as Rekor re-encodes it (`CanonicalValue`): the same block, 64-column base64.
     canonical_pem: String,
     spki: Vec<u8>,
-    key: p256::ecdsa::VerifyingKey,
+    kind: KeyKind,
     identities: Vec<String>,
 }
-
-const SAN_OID: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.29.17");
 
 impl Verifier {
     pub(crate) fn from_pem(pem: &[u8]) -> Result<Self, String> {
@@ -43,14 +69,15 @@ impl Verifier {
                 ));
             }
         };
-        use p256::pkcs8::DecodePublicKey;
-        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| {
-            "public key is not an ECDSA P-256 key (the only kind sigbox's Rekor takes)".to_owned()
-        })?;
+        let kind = key_kind(&spki)?;
+        // Parse now, so a bad point or modulus is a 400 about the key, not about the signature.
+        UnparsedPublicKey::new(kind.message_algorithm(), &spki)
+            .parse()
+            .map_err(|e| format!("public key does not parse: {e}"))?;
         Ok(Self {
             canonical_pem,
             spki,
-            key,
+            kind,
             identities,
         })
     }
@@ -59,22 +86,62 @@ impl Verifier {
         &self.canonical_pem
     }
 
-    /// Verifies a DER ECDSA-SHA256 signature over `msg`.
-    pub(crate) fn verify_message(&self, msg: &[u8], signature: &[u8]) -> Result<(), String> {
-        use p256::ecdsa::signature::Verifier as _;
-        let sig = p256::ecdsa::Signature::from_der(signature)
-            .map_err(|_| "signature is not a DER ECDSA signature".to_owned())?;
-        self.key
-            .verify(msg, &sig)
+    /// Verifies a signature over `msg` as Rekor's DSSE and in-toto kinds do: SHA-256 with
+    /// ECDSA (DER) and RSA PKCS #1 v1.5, plain Ed25519.
+    pub(crate) fn verify_message(&self, msg: &[u8], sig: &[u8]) -> Result<(), String> {
+        UnparsedPublicKey::new(self.kind.message_algorithm(), &self.spki)
+            .verify(msg, sig)
             .map_err(|_| "signature does not verify".to_owned())
     }
 
-    /// What entries signed with this key are found by: the SHA-256 of its SPKI (the
-    /// public-key search) and its certificate identities, lowercased (the email search).
+    /// Verifies a signature over a digest made with `algorithm` (`sha256`, `sha384`,
+    /// `sha512`), as Rekor's hashedrekord does.
+    pub(crate) fn verify_prehash(
+        &self,
+        algorithm: &str,
+        digest_bytes: &[u8],
+        sig: &[u8],
+    ) -> Result<(), String> {
+        let (alg, hash): (&'static dyn VerificationAlgorithm, _) = match (self.kind, algorithm) {
+            (KeyKind::P256, "sha256") => (&signature::ECDSA_P256_SHA256_ASN1, &digest::SHA256),
+            (KeyKind::P256, "sha384") => (&signature::ECDSA_P256_SHA384_ASN1, &digest::SHA384),
+            (KeyKind::P256, "sha512") => (&signature::ECDSA_P256_SHA512_ASN1, &digest::SHA512),
+            (KeyKind::P384, "sha256") => (&signature::ECDSA_P384_SHA256_ASN1, &digest::SHA256),
+            (KeyKind::P384, "sha384") => (&signature::ECDSA_P384_SHA384_ASN1, &digest::SHA384),
+            (KeyKind::P384, "sha512") => (&signature::ECDSA_P384_SHA512_ASN1, &digest::SHA512),
+            (KeyKind::P521, "sha256") => (&signature::ECDSA_P521_SHA256_ASN1, &digest::SHA256),
+            (KeyKind::P521, "sha384") => (&signature::ECDSA_P521_SHA384_ASN1, &digest::SHA384),
+            (KeyKind::P521, "sha512") => (&signature::ECDSA_P521_SHA512_ASN1, &digest::SHA512),
+            (KeyKind::Rsa, "sha256") => (&signature::RSA_PKCS1_2048_8192_SHA256, &digest::SHA256),
+            (KeyKind::Rsa, "sha384") => (&signature::RSA_PKCS1_2048_8192_SHA384, &digest::SHA384),
+            (KeyKind::Rsa, "sha512") => (&signature::RSA_PKCS1_2048_8192_SHA512, &digest::SHA512),
+            (KeyKind::Ed25519, _) => {
+                return Err(
+                    "Ed25519 keys sign hashedrekord digests with Ed25519ph, which \
+                                sigbox's Rekor does not verify; use ECDSA or RSA, or a dsse entry"
+                        .to_owned(),
+                );
+            }
+            (_, other) => return Err(format!("unsupported hash algorithm `{other}`")),
+        };
+        let digest = digest::Digest::import_less_safe(digest_bytes, hash)
+            .map_err(|_| format!("digest is not a {algorithm} digest"))?;
+        UnparsedPublicKey::new(alg, &self.spki)
+            .verify_digest(&digest, sig)
+            .map_err(|_| "signature does not verify against the entry's public key".to_owned())
+    }
+
+    /// The lowercase hex SHA-256 of the canonical PEM: what Rekor's index search by public key
+    /// looks up (`sha256(key.CanonicalValue())`), so a key finds entries made with that key and a
+    /// certificate entries made with that certificate.
+    pub(crate) fn key_hash(&self) -> String {
+        hex::encode(Sha256::digest(self.canonical_pem.as_bytes()))
+    }
+
+    /// What entries signed with this key are found by: the key hash (the public-key search) and
+    /// the certificate's identities, lowercased (the email search).
     pub(crate) fn index_keys(&self) -> Vec<Vec<u8>> {
-        use sha2::{Digest, Sha256};
-        let mut keys =
-            vec![format!("sha256:{}", hex::encode(Sha256::digest(&self.spki))).into_bytes()];
+        let mut keys = vec![self.key_hash().into_bytes()];
         keys.extend(
             self.identities
                 .iter()
@@ -82,24 +149,54 @@ impl Verifier {
         );
         keys
     }
+}
 
-    pub(crate) fn spki_der(&self) -> &[u8] {
-        &self.spki
+impl KeyKind {
+    /// The algorithm for whole-message signatures (DSSE, in-toto).
+    fn message_algorithm(self) -> &'static dyn VerificationAlgorithm {
+        match self {
+            KeyKind::P256 => &signature::ECDSA_P256_SHA256_ASN1,
+            KeyKind::P384 => &signature::ECDSA_P384_SHA256_ASN1,
+            KeyKind::P521 => &signature::ECDSA_P521_SHA256_ASN1,
+            KeyKind::Rsa => &signature::RSA_PKCS1_2048_8192_SHA256,
+            KeyKind::Ed25519 => &signature::ED25519,
+        }
     }
+}
 
-    /// Verifies a DER ECDSA signature over a digest computed with `algorithm`.
-    pub(crate) fn verify_prehash(
-        &self,
-        _algorithm: &str,
-        digest: &[u8],
-        signature: &[u8],
-    ) -> Result<(), String> {
-        let sig = p256::ecdsa::Signature::from_der(signature)
-            .map_err(|_| "signature is not a DER ECDSA signature".to_owned())?;
-        self.key
-            .verify_prehash(digest, &sig)
-            .map_err(|_| "signature does not verify against the entry's public key".to_owned())
+fn key_kind(spki_der: &[u8]) -> Result<KeyKind, String> {
+    let spki = SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| format!("public key is not a DER SubjectPublicKeyInfo: {e}"))?;
+    let oid = spki.algorithm.oid;
+    if oid == EC_PUBLIC_KEY {
+        let curve: ObjectIdentifier = spki
+            .algorithm
+            .parameters
+            .ok_or("EC public key has no named curve")?
+            .decode_as()
+            .map_err(|_| "EC public key parameters are not a named curve".to_owned())?;
+        // Go's x509 (Rekor's parser) takes uncompressed points only.
+        if spki.subject_public_key.raw_bytes().first() != Some(&0x04) {
+            return Err("EC public key point is not uncompressed".into());
+        }
+        return match curve {
+            c if c == P256 => Ok(KeyKind::P256),
+            c if c == P384 => Ok(KeyKind::P384),
+            c if c == P521 => Ok(KeyKind::P521),
+            c => Err(format!(
+                "EC curve {c} is not supported (P-256, P-384, P-521 are)"
+            )),
+        };
     }
+    if oid == RSA {
+        return Ok(KeyKind::Rsa);
+    }
+    if oid == ED25519 {
+        return Ok(KeyKind::Ed25519);
+    }
+    Err(format!(
+        "public key algorithm {oid} is not supported (ECDSA, RSA and Ed25519 are)"
+    ))
 }
 
 fn san_identities(cert: &Certificate) -> Vec<String> {

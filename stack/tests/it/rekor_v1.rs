@@ -275,6 +275,22 @@ async fn hostile_entries_are_refused_and_change_nothing() {
         1,
     );
     assert!(duplicate_kind.contains("\"kind\":\"dsse\""));
+    // A lone UTF-16 surrogate: JSON that Go and serde decode differently (Go substitutes U+FFFD).
+    let lone_surrogate = good.to_string().replacen(
+        "\"kind\":\"hashedrekord\"",
+        "\"kind\":\"hashedrekord\\ud800\"",
+        1,
+    );
+    let mut long_digest = good.clone();
+    long_digest["spec"]["data"]["hash"]["value"] = json!("ab".repeat(33));
+    let mut sha512_len_as_sha256 = good.clone();
+    sha512_len_as_sha256["spec"]["data"]["hash"]["algorithm"] = json!("sha512");
+    let mut md5 = good.clone();
+    md5["spec"]["data"]["hash"]["algorithm"] = json!("md5");
+    let mut not_hex = good.clone();
+    not_hex["spec"]["data"]["hash"]["value"] = json!("zz".repeat(32));
+    let mut not_pem = good.clone();
+    not_pem["spec"]["signature"]["publicKey"]["content"] = json!(B64.encode("not a key"));
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
         (
             "bad signature",
@@ -315,6 +331,60 @@ async fn hostile_entries_are_refused_and_change_nothing() {
                 .json(&extra_field),
             400,
             "unknown field",
+        ),
+        (
+            "long digest",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&long_digest),
+            400,
+            "hex digits",
+        ),
+        (
+            "sha256-length digest called sha512",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&sha512_len_as_sha256),
+            400,
+            "128 hex digits",
+        ),
+        (
+            "unknown digest algorithm",
+            client.post(format!("{url}/api/v1/log/entries")).json(&md5),
+            400,
+            "md5",
+        ),
+        (
+            "digest not hex",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&not_hex),
+            400,
+            "not hex",
+        ),
+        (
+            "key not PEM",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .json(&not_pem),
+            400,
+            "PEM",
+        ),
+        (
+            "duplicate JSON key",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .body(duplicate_kind),
+            400,
+            "duplicate key `kind`",
+        ),
+        (
+            "lone surrogate",
+            client
+                .post(format!("{url}/api/v1/log/entries"))
+                .body(lone_surrogate),
+            400,
+            "malformed JSON",
         ),
         (
             "deep nesting",
@@ -408,9 +478,24 @@ async fn dsse_entries_store_hashes_and_refuse_bad_envelopes() {
             "does not verify",
         ),
         (
-            "other payload type",
-            dsse_proposal(&key, "text/plain", statement, true),
-            "payloadType",
+            "PAE signed with another payload type",
+            {
+                let mut p = dsse_proposal(&key, "text/plain", statement, true);
+                let env = p["spec"]["proposedContent"]["envelope"].as_str().unwrap();
+                let swapped = env.replace("text/plain", intoto);
+                p["spec"]["proposedContent"]["envelope"] = json!(swapped);
+                p
+            },
+            "does not verify",
+        ),
+        (
+            "no verifiers",
+            {
+                let mut p = dsse_proposal(&key, intoto, statement, true);
+                p["spec"]["proposedContent"]["verifiers"] = json!([]);
+                p
+            },
+            "verifiers",
         ),
     ] {
         let resp = client
@@ -459,6 +544,15 @@ async fn dsse_entries_store_hashes_and_refuse_bad_envelopes() {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
+    // Rekor's dsse kind takes any payload type (it indexes in-toto subjects only).
+    let other = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&dsse_proposal(&key, "text/plain", b"hello", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 201);
+    assert_eq!(tree_size(&client, &url).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -613,4 +707,312 @@ async fn intoto_entries_are_checked_and_canonicalised() {
         "the payload is not logged"
     );
     assert!(content["envelope"]["signatures"][0]["publicKey"].is_string());
+}
+
+/// A hashedrekord proposal from parts: `algorithm`, the digest, a DER SPKI and a signature.
+fn hashedrekord_of(algorithm: &str, digest: &[u8], spki_der: &[u8], sig: &[u8]) -> Value {
+    let pem = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, spki_der).unwrap();
+    json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": algorithm, "value": hex::encode(digest)}},
+            "signature": {"content": B64.encode(sig), "publicKey": {"content": B64.encode(pem)}}
+        }
+    })
+}
+
+async fn post_entry(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
+    let resp = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn p384_rsa_and_ed25519_keys_as_rekor_takes_them() {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+    use sha2::{Sha384, Sha512};
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let rng = SystemRandom::new();
+    let artifact = b"multi-algorithm artifact";
+
+    // P-384 over a SHA-384 digest.
+    let p384 = EcdsaKeyPair::generate(&signature::ECDSA_P384_SHA384_ASN1_SIGNING).unwrap();
+    let p384_der = p384.public_key().as_der().unwrap();
+    let sig = p384.sign(&rng, artifact).unwrap();
+    let body = hashedrekord_of(
+        "sha384",
+        &Sha384::digest(artifact),
+        p384_der.as_ref(),
+        sig.as_ref(),
+    );
+    assert_eq!(
+        post_entry(&client, &url, &body).await.0,
+        201,
+        "P-384/SHA-384"
+    );
+    // P-384 signature presented with the wrong digest algorithm: refused.
+    let body = hashedrekord_of(
+        "sha512",
+        &Sha512::digest(artifact),
+        p384_der.as_ref(),
+        sig.as_ref(),
+    );
+    let (status, err) = post_entry(&client, &url, &body).await;
+    assert_eq!(status, 400, "{err}");
+
+    // RSA-2048, PKCS #1 v1.5 over SHA-256.
+    let rsa = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let mut rsa_sig = vec![0; rsa.public_modulus_len()];
+    rsa.sign(&signature::RSA_PKCS1_SHA256, &rng, artifact, &mut rsa_sig)
+        .unwrap();
+    let rsa_der = rsa.public_key().as_der().unwrap();
+    let body = hashedrekord_of(
+        "sha256",
+        &Sha256::digest(artifact),
+        rsa_der.as_ref(),
+        &rsa_sig,
+    );
+    let (status, err) = post_entry(&client, &url, &body).await;
+    assert_eq!(status, 201, "RSA: {err}");
+
+    // Ed25519: hashedrekord needs Ed25519ph (refused, saying so); dsse takes plain Ed25519.
+    let ed = Ed25519KeyPair::generate().unwrap();
+    let ed_der = ed.public_key().as_der().unwrap();
+    let ed_sig = ed.sign(artifact);
+    let body = hashedrekord_of(
+        "sha512",
+        &Sha512::digest(artifact),
+        ed_der.as_ref(),
+        ed_sig.as_ref(),
+    );
+    let (status, err) = post_entry(&client, &url, &body).await;
+    assert_eq!(status, 400);
+    assert!(
+        err["message"].as_str().unwrap().contains("Ed25519ph"),
+        "{err}"
+    );
+    let statement = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"e","digest":{"sha256":"ee"}}],"predicateType":"x","predicate":{}}"#;
+    let payload_type = "application/vnd.in-toto+json";
+    let ed_pem =
+        der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, ed_der.as_ref()).unwrap();
+    let envelope = json!({
+        "payload": B64.encode(statement),
+        "payloadType": payload_type,
+        "signatures": [{"sig": B64.encode(ed.sign(&pae(payload_type, statement)))}],
+    });
+    let body = json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {"proposedContent": {"envelope": envelope.to_string(), "verifiers": [B64.encode(&ed_pem)]}}
+    });
+    let (status, err) = post_entry(&client, &url, &body).await;
+    assert_eq!(status, 201, "Ed25519 dsse: {err}");
+    // Found by its key, as Rekor's public-key search computes it.
+    let found: Vec<String> = client
+        .post(format!("{url}/api/v1/index/retrieve"))
+        .json(&json!({"publicKey": {"format": "x509", "content": B64.encode(&ed_pem)}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(tree_size(&client, &url).await, 3);
+}
+
+#[tokio::test]
+async fn non_canonical_json_is_canonicalised_and_deduplicated() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[21; 32]).unwrap();
+    let good = proposal(&key, b"canonical");
+    // The same entry with the PEM in CRLF lines, the JSON pretty-printed with escaped slashes.
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::CRLF)
+        .unwrap();
+    let mut crlf = good.clone();
+    crlf["spec"]["signature"]["publicKey"]["content"] = json!(B64.encode(pem));
+    let pretty = serde_json::to_string_pretty(&crlf)
+        .unwrap()
+        .replace("hashedrekord", "hashed\\u0072ekord");
+    let first = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .header("content-type", "application/json")
+        .body(pretty)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 201);
+    let first_location = first.headers()["location"].to_str().unwrap().to_owned();
+    let v: Value = first.json().await.unwrap();
+    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
+    let body_bytes = B64.decode(entry["body"].as_str().unwrap()).unwrap();
+    // The stored body is canonical: keys sorted, no whitespace, the key as an LF PEM.
+    let body: Value = serde_json::from_slice(&body_bytes).unwrap();
+    assert_eq!(serde_json::to_vec(&body).unwrap(), body_bytes);
+    let lf_pem = key
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    assert_eq!(
+        body["spec"]["signature"]["publicKey"]["content"],
+        B64.encode(lf_pem)
+    );
+    // So the compact LF form is the same entry: 409 pointing at it.
+    let again = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    assert_eq!(
+        again.headers()["location"].to_str().unwrap(),
+        first_location
+    );
+    assert_eq!(tree_size(&client, &url).await, 1);
+}
+
+/// Serves `rekor` on a loopback port until the returned sender is dropped or fired.
+async fn serve(
+    rekor: std::sync::Arc<stack::rekor::Rekor>,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, stack::rekor::routes(rekor))
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (url, tx, task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
+    use stack::rekor::Rekor;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = stack::KeyRing::new("restart-test");
+    let clock = stack::Clock::system();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[31; 32]).unwrap();
+
+    let rekor = Arc::new(Rekor::open(&keys, 0, clock.clone(), dir.path(), "rekor.test").unwrap());
+    let tree_id = rekor.tree_id();
+    let (url, stop, task) = serve(rekor.clone()).await;
+    let mut uuids = Vec::new();
+    for n in 0..7u8 {
+        let (status, v) = post_entry(&client, &url, &proposal(&key, &[n; 3])).await;
+        assert_eq!(status, 201);
+        uuids.push(v.as_object().unwrap().keys().next().unwrap().clone());
+    }
+    let before: Value = client
+        .get(format!("{url}/api/v1/log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = stop.send(());
+    task.await.unwrap();
+    drop(rekor);
+
+    let rekor = Arc::new(Rekor::open(&keys, 0, clock, dir.path(), "rekor.test").unwrap());
+    assert_eq!(rekor.tree_id(), tree_id);
+    assert_eq!(rekor.tree_size(), 7);
+    let (url, _stop, _task) = serve(rekor.clone()).await;
+    let after: Value = client
+        .get(format!("{url}/api/v1/log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        before, after,
+        "same size, root, tree ID and signed checkpoint"
+    );
+    // Old entries are still there, by UUID, with proofs that verify against the same root.
+    for (i, uuid) in uuids.iter().enumerate() {
+        let v: Value = client
+            .get(format!("{url}/api/v1/log/entries/{uuid}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entry = &v[uuid];
+        assert_eq!(entry["logIndex"], i as u64);
+        let proof = &entry["verification"]["inclusionProof"];
+        assert_eq!(proof["rootHash"], after["rootHash"]);
+        let hashes: Vec<tlog::Hash> = proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
+            .collect();
+        let leaf = tlog::leaf_hash(&B64.decode(entry["body"].as_str().unwrap()).unwrap());
+        tlog::proof::verify_inclusion(
+            &leaf,
+            i as u64,
+            7,
+            &hashes,
+            &tlog::Hash::from_hex(after["rootHash"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+    }
+    // A duplicate of an old entry is still a duplicate; new entries extend the same tree.
+    assert_eq!(
+        post_entry(&client, &url, &proposal(&key, &[0; 3])).await.0,
+        409
+    );
+    assert_eq!(
+        post_entry(&client, &url, &proposal(&key, &[9; 3])).await.0,
+        201
+    );
+    let p: Value = client
+        .get(format!("{url}/api/v1/log/proof?firstSize=7&lastSize=8"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hashes: Vec<tlog::Hash> = p["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
+        .collect();
+    tlog::proof::verify_consistency(
+        7,
+        8,
+        &hashes,
+        &tlog::Hash::from_hex(before["rootHash"].as_str().unwrap()).unwrap(),
+        &tlog::Hash::from_hex(p["rootHash"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
 }
