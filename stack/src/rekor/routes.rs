@@ -56,7 +56,7 @@ async fn create_log_entry(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Respo
             let err = ApiError::new(
                 StatusCode::CONFLICT,
                 format!(
-                    "an equivalent entry already exists in the transparency log with UUID {uuid}"
+                    "An equivalent entry already exists in the transparency log with UUID {uuid}"
                 ),
             );
             ([(header::LOCATION, location)], err).into_response()

@@ -1016,3 +1016,102 @@ async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
     )
     .unwrap();
 }
+
+#[tokio::test]
+async fn entries_by_index_uuid_and_retrieve_agree() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[41; 32]).unwrap();
+    let mut created = Vec::new();
+    for n in 0..3u8 {
+        let (status, v) = post_entry(&client, &url, &proposal(&key, &[n; 4])).await;
+        assert_eq!(status, 201);
+        created.push(v);
+    }
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            let resp = client.get(path).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    for (i, c) in created.iter().enumerate() {
+        let uuid = c.as_object().unwrap().keys().next().unwrap();
+        let (status, by_index) = get(format!("{url}/api/v1/log/entries?logIndex={i}")).await;
+        assert_eq!(status, 200);
+        let (status, by_uuid) = get(format!("{url}/api/v1/log/entries/{uuid}")).await;
+        assert_eq!(status, 200);
+        // The leaf hash alone (no tree ID) finds it too, as Rekor's v1 API allows.
+        let (status, by_leaf) = get(format!("{url}/api/v1/log/entries/{}", &uuid[16..])).await;
+        assert_eq!(status, 200);
+        assert_eq!(by_index, by_uuid);
+        assert_eq!(by_uuid, by_leaf);
+        assert_eq!(by_index[uuid]["body"], c[uuid]["body"]);
+        assert_eq!(by_index[uuid]["integratedTime"], c[uuid]["integratedTime"]);
+        assert_eq!(
+            by_index[uuid]["verification"]["inclusionProof"]["treeSize"],
+            3
+        );
+    }
+    let uuid0 = created[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let found: Vec<Value> = client
+        .post(format!("{url}/api/v1/log/entries/retrieve"))
+        .json(&json!({"entryUUIDs": [uuid0], "logIndexes": [2, 7]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2, "index 7 does not exist");
+    assert!(found[0].get(&uuid0).is_some());
+    assert_eq!(
+        found[1].as_object().unwrap().values().next().unwrap()["logIndex"],
+        2
+    );
+    for (path, status) in [
+        (format!("{url}/api/v1/log/entries?logIndex=3"), 404),
+        (format!("{url}/api/v1/log/entries?logIndex=-1"), 400),
+        (format!("{url}/api/v1/log/entries/{}", "0".repeat(80)), 404),
+        (format!("{url}/api/v1/log/entries/xyz"), 400),
+        (
+            format!("{url}/api/v1/log/proof?firstSize=3&lastSize=2"),
+            400,
+        ),
+        (
+            format!("{url}/api/v1/log/proof?firstSize=1&lastSize=4"),
+            400,
+        ),
+    ] {
+        let (got, err) = get(path.clone()).await;
+        assert_eq!(got, status, "{path}: {err}");
+        assert!(err["message"].is_string(), "{path}: {err}");
+    }
+    let too_many = client
+        .post(format!("{url}/api/v1/log/entries/retrieve"))
+        .json(&json!({"logIndexes": (0..11).collect::<Vec<u64>>()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_many.status(), 400);
+    let pem = client
+        .get(format!("{url}/api/v1/log/publicKey"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let der = VerifyingKey::from_public_key_pem(&pem)
+        .unwrap()
+        .to_public_key_der()
+        .unwrap();
+    assert_eq!(der.as_bytes(), stack.rekor().public_key_der());
+}
