@@ -2,7 +2,7 @@
 //! and transparency-dev/merkle's test suites), and our own generated proof vectors in
 //! `testdata/`, each a valid proof or one named mutation of it.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use tlog::proof::{
@@ -271,8 +271,13 @@ fn generate() -> (Vec<InclusionVector>, Vec<ConsistencyVector>) {
     (inc, con)
 }
 
-fn testdata() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"))
+fn testdata() -> PathBuf {
+    // Read at run time: a warm target dir may hold a binary built from another clone path.
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
+    )
+    .join("testdata")
 }
 
 #[test]

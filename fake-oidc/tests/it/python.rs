@@ -15,7 +15,13 @@ use crate::common::{TestClock, start_with};
 fn python() -> PathBuf {
     let p = std::env::var_os("SIGBOX_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
+        .unwrap_or_else(|| {
+            Path::new(
+                &std::env::var_os("CARGO_MANIFEST_DIR")
+                    .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
+            )
+            .join("../.venv/bin/python")
+        });
     assert!(
         p.exists(),
         "no Python at {}: set SIGBOX_PYTHON or create the venv with sigstore 4.x",

@@ -84,7 +84,11 @@ pub(crate) fn python() -> std::path::PathBuf {
     if let Some(p) = std::env::var_os("SIGBOX_PYTHON") {
         return p.into();
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let venv = Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
+    )
+    .join("../.venv/bin/python");
     assert!(
         venv.exists(),
         "no Python with sigstore installed: run `.ci/run` or `just tools` (or set SIGBOX_PYTHON)"

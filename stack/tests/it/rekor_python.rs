@@ -10,7 +10,11 @@ fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SIGBOX_PYTHON") {
         return p.into();
     }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let venv = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
+    )
+    .join("../.venv/bin/python");
     assert!(
         venv.exists(),
         "no Python with sigstore installed: run `.ci/run` or `just tools` (or set SIGBOX_PYTHON)"
@@ -19,12 +23,15 @@ fn python() -> PathBuf {
 }
 
 fn run(url: &str, mode: &str) -> (bool, String) {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/it/python/rekor_verify.py"
-    );
+    // Runtime, not env!(): a warm target dir may hold a binary built from another clone path.
+    let script = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
+    )
+    .join("tests/it/python/rekor_verify.py");
     let out = Command::new(python())
-        .args([script, url, mode])
+        .arg(&script)
+        .args([url, mode])
         .output()
         .expect("running python");
     let text = format!(
