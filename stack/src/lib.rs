@@ -6,8 +6,11 @@
 //! 127.0.0.1 unless told otherwise. It is not, and must never be used as, a real Sigstore.
 
 pub mod clock;
+pub mod ctlog;
+pub mod fulcio;
 pub mod http;
 pub mod keys;
+mod pubkey;
 pub mod rekor;
 pub mod state;
 pub mod tsa;
@@ -39,6 +42,7 @@ pub(crate) struct Services {
     pub(crate) clock: Clock,
     pub(crate) admin_token: String,
     pub(crate) oidc: fake_oidc::Issuer,
+    pub(crate) fulcio: Arc<fulcio::Fulcio>,
     pub(crate) rekor: Arc<rekor::Rekor>,
     pub(crate) tsa: Arc<tsa::Tsa>,
 }
@@ -51,6 +55,7 @@ pub struct StackBuilder {
     state: Option<PathBuf>,
     clock: Clock,
     admin_token: Option<String>,
+    sct_mode: fulcio::SctMode,
 }
 
 impl Default for StackBuilder {
@@ -61,6 +66,7 @@ impl Default for StackBuilder {
             state: None,
             clock: Clock::system(),
             admin_token: None,
+            sct_mode: fulcio::SctMode::default(),
         }
     }
 }
@@ -107,6 +113,12 @@ impl StackBuilder {
         self
     }
 
+    /// Whether Fulcio embeds SCTs in certificates (the default) or returns them beside.
+    pub fn sct_mode(mut self, mode: fulcio::SctMode) -> Self {
+        self.sct_mode = mode;
+        self
+    }
+
     /// Opens the state, binds the listener and serves until [`Stack::shutdown`] or drop.
     pub async fn start(self) -> anyhow::Result<Stack> {
         let state = match &self.state {
@@ -145,10 +157,24 @@ impl StackBuilder {
             &addr.to_string(),
         )?);
         let tsa = Arc::new(tsa::Tsa::new(&keys, 0, self.clock.clone(), state.epoch())?);
+        let ctlog = Arc::new(ctlog::CtLog::open(
+            &keys,
+            0,
+            self.clock.clone(),
+            &state.path().join("ctlog").join("0"),
+        )?);
+        let fulcio = Arc::new(fulcio::Fulcio::new(
+            fulcio::CaGeneration::new(&keys, 0, state.epoch())?,
+            ctlog,
+            oidc.clone(),
+            self.clock.clone(),
+            self.sct_mode,
+        ));
         let services = Arc::new(Services {
             clock: self.clock,
             admin_token,
             oidc,
+            fulcio,
             rekor,
             tsa,
         });
@@ -234,6 +260,16 @@ impl Stack {
     /// The fake OIDC issuer (its URL is the stack's URL): mint tokens for tests with it.
     pub fn oidc(&self) -> &fake_oidc::Issuer {
         &self.services.oidc
+    }
+
+    /// The Fulcio CA.
+    pub fn fulcio(&self) -> &fulcio::Fulcio {
+        &self.services.fulcio
+    }
+
+    /// The CT log Fulcio's SCTs come from.
+    pub fn ctlog(&self) -> &ctlog::CtLog {
+        self.services.fulcio.ctlog()
     }
 
     /// The Rekor v1 log.

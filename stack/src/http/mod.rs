@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod error;
+pub(crate) mod json;
 pub(crate) mod limits;
 
 use std::sync::Arc;
@@ -19,6 +20,8 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(services.oidc.router())
+        .merge(crate::fulcio::routes::routes(services.fulcio.clone()))
+        .merge(crate::ctlog::routes(services.fulcio.ctlog().clone()))
         .merge(crate::rekor::routes(services.rekor.clone()))
         .merge(crate::tsa::routes(services.tsa.clone()))
         .merge(admin::routes(services))

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::hashedrekord::Checked;
-use super::verifier::Verifier;
+use crate::pubkey::Verifier;
 
 /// The in-toto payload type: Rekor's dsse kind takes any payload type, but indexes the subject
 /// digests of in-toto statements only.

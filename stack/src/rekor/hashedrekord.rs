@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::verifier::Verifier;
+use crate::pubkey::Verifier;
 
 /// A proposed hashedrekord entry, as clients send it (`spec` of the proposed entry).
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::dsse::pae;
 use super::hashedrekord::Checked;
-use super::verifier::Verifier;
+use crate::pubkey::Verifier;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -203,7 +203,7 @@ fn public_key_index_key(pk: &Value) -> Result<String, String> {
     let pem = base64::engine::general_purpose::STANDARD
         .decode(content)
         .map_err(|_| "publicKey.content is not base64".to_owned())?;
-    Ok(super::verifier::Verifier::from_pem(&pem)?.key_hash())
+    Ok(crate::pubkey::Verifier::from_pem(&pem)?.key_hash())
 }
 
 async fn search_index(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response {

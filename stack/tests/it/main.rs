@@ -1,5 +1,7 @@
 //! The stack over HTTP, through `Stack::builder`: one test binary, a module per service.
 
+mod fulcio;
+mod fulcio_python;
 mod rekor_python;
 mod rekor_v1;
 mod tsa;

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use stack::Stack;
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SIGBOX_PYTHON") {
         return p.into();
     }

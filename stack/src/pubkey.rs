@@ -1,4 +1,5 @@
-//! The key or certificate of an entry, and signature checks with it (aws-lc-rs).
+//! Public keys that clients send (a Rekor entry's key or certificate, a Fulcio request's key or
+//! CSR, a chain submitted to the CT log), and signature checks with them on aws-lc-rs.
 //!
 //! Keys Rekor's `x509` PKI takes and sigbox checks: ECDSA on P-256, P-384 and P-521, RSA
 //! (PKCS #1 v1.5, 2048 bits and up) and Ed25519. Rekor verifies `hashedrekord` signatures
@@ -23,6 +24,15 @@ const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+// X.509 signature algorithms (RFC 5758, RFC 4055, RFC 8410), as dotted strings for matching.
+const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+const ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
+const ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
+const RSA_SHA256: &str = "1.2.840.113549.1.1.11";
+const RSA_SHA384: &str = "1.2.840.113549.1.1.12";
+const RSA_SHA512: &str = "1.2.840.113549.1.1.13";
+const ED25519_SIG: &str = "1.3.101.112";
 
 /// The kinds of key an entry may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +79,21 @@ impl Verifier {
                 ));
             }
         };
+        Self::from_parts(canonical_pem, spki, identities)
+    }
+
+    /// A key from its DER SubjectPublicKeyInfo.
+    pub(crate) fn from_spki_der(spki: &[u8]) -> Result<Self, String> {
+        let canonical_pem = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, spki)
+            .map_err(|e| format!("encoding the key as PEM: {e}"))?;
+        Self::from_parts(canonical_pem, spki.to_vec(), vec![])
+    }
+
+    fn from_parts(
+        canonical_pem: String,
+        spki: Vec<u8>,
+        identities: Vec<String>,
+    ) -> Result<Self, String> {
         let kind = key_kind(&spki)?;
         // Parse now, so a bad point or modulus is a 400 about the key, not about the signature.
         UnparsedPublicKey::new(kind.message_algorithm(), &spki)
@@ -90,6 +115,41 @@ impl Verifier {
     /// ECDSA (DER) and RSA PKCS #1 v1.5, plain Ed25519.
     pub(crate) fn verify_message(&self, msg: &[u8], sig: &[u8]) -> Result<(), String> {
         UnparsedPublicKey::new(self.kind.message_algorithm(), &self.spki)
+            .verify(msg, sig)
+            .map_err(|_| "signature does not verify".to_owned())
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub(crate) fn spki_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    /// Verifies an X.509 signature (a certificate's or a CSR's) made with the signature
+    /// algorithm `alg` over `msg`.
+    pub(crate) fn verify_x509(
+        &self,
+        alg: &ObjectIdentifier,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), String> {
+        let algorithm: &'static dyn VerificationAlgorithm =
+            match (self.kind, alg.to_string().as_str()) {
+                (KeyKind::P256, ECDSA_SHA256) => &signature::ECDSA_P256_SHA256_ASN1,
+                (KeyKind::P256, ECDSA_SHA384) => &signature::ECDSA_P256_SHA384_ASN1,
+                (KeyKind::P384, ECDSA_SHA256) => &signature::ECDSA_P384_SHA256_ASN1,
+                (KeyKind::P384, ECDSA_SHA384) => &signature::ECDSA_P384_SHA384_ASN1,
+                (KeyKind::P521, ECDSA_SHA512) => &signature::ECDSA_P521_SHA512_ASN1,
+                (KeyKind::Rsa, RSA_SHA256) => &signature::RSA_PKCS1_2048_8192_SHA256,
+                (KeyKind::Rsa, RSA_SHA384) => &signature::RSA_PKCS1_2048_8192_SHA384,
+                (KeyKind::Rsa, RSA_SHA512) => &signature::RSA_PKCS1_2048_8192_SHA512,
+                (KeyKind::Ed25519, ED25519_SIG) => &signature::ED25519,
+                (kind, other) => {
+                    return Err(format!(
+                        "signature algorithm {other} does not fit a {kind:?} key"
+                    ));
+                }
+            };
+        UnparsedPublicKey::new(algorithm, &self.spki)
             .verify(msg, sig)
             .map_err(|_| "signature does not verify".to_owned())
     }
@@ -216,4 +276,16 @@ fn san_identities(cert: &Certificate) -> Vec<String> {
         }
     }
     out
+}
+
+/// The first element, as its raw DER bytes, of a DER SEQUENCE: a certificate's TBS or a CSR's
+/// info, exactly as it was signed (re-encoding a parsed structure need not give the same bytes).
+pub(crate) fn signed_part(der_bytes: &[u8]) -> Result<&[u8], String> {
+    use der::Reader as _;
+    let mut r = der::SliceReader::new(der_bytes).map_err(|e| e.to_string())?;
+    let outer = der::Header::decode(&mut r).map_err(|e| e.to_string())?;
+    if outer.tag != der::Tag::Sequence {
+        return Err(format!("want a SEQUENCE, found {}", outer.tag));
+    }
+    r.tlv_bytes().map_err(|e| e.to_string())
 }
