@@ -6,6 +6,11 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 up *ARGS:
     cargo run --release -p sigbox -- up {{ARGS}}
 
+# Write the trust material clients need for the running stack to sigbox-trust/, and print the
+# sigstore-python, sigstore-js and cosign command lines that use it.
+export *ARGS:
+    cargo run --release -p sigbox -- export {{ARGS}}
+
 # The whole test suite (unit, property, store contract, crash, real clients over HTTP).
 test:
     cargo test --workspace --locked

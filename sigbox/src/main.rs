@@ -22,6 +22,9 @@ struct Cli {
 enum Command {
     /// Start the stack (OIDC, Fulcio, CT log, Rekor, TSA, TUF) on one port.
     Up(cmd::up::Args),
+    /// Write the trust material clients need (trusted root, signing config, TUF root,
+    /// sigstore-python trust config) and print their command lines.
+    Export(cmd::export::Args),
     /// Print an OIDC identity token from the running stack's fake issuer.
     Token(cmd::token::Args),
 }
@@ -38,5 +41,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => cmd::up::run(args),
         Command::Token(args) => cmd::token::run(args),
+        Command::Export(args) => cmd::export::run(args),
     }
 }

@@ -14,6 +14,7 @@ mod pubkey;
 pub mod rekor;
 pub mod state;
 pub mod tsa;
+pub mod tuf;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ pub(crate) struct Services {
     pub(crate) fulcio: Arc<fulcio::Fulcio>,
     pub(crate) rekor: Arc<rekor::Rekor>,
     pub(crate) tsa: Arc<tsa::Tsa>,
+    pub(crate) trust: Arc<tuf::Trust>,
 }
 
 /// Configures and starts a [`Stack`].
@@ -56,6 +58,7 @@ pub struct StackBuilder {
     clock: Clock,
     admin_token: Option<String>,
     sct_mode: fulcio::SctMode,
+    tuf_expiry: tuf_repo::Expiry,
 }
 
 impl Default for StackBuilder {
@@ -67,6 +70,7 @@ impl Default for StackBuilder {
             clock: Clock::system(),
             admin_token: None,
             sct_mode: fulcio::SctMode::default(),
+            tuf_expiry: tuf_repo::Expiry::default(),
         }
     }
 }
@@ -116,6 +120,12 @@ impl StackBuilder {
     /// Whether Fulcio embeds SCTs in certificates (the default) or returns them beside.
     pub fn sct_mode(mut self, mode: fulcio::SctMode) -> Self {
         self.sct_mode = mode;
+        self
+    }
+
+    /// How long each TUF role's metadata stays valid after it is signed.
+    pub fn tuf_expiry(mut self, expiry: tuf_repo::Expiry) -> Self {
+        self.tuf_expiry = expiry;
         self
     }
 
@@ -170,6 +180,25 @@ impl StackBuilder {
             self.clock.clone(),
             self.sct_mode,
         ));
+        let trust = Arc::new(tuf::Trust::open(
+            tuf::TrustInputs {
+                url: url.clone(),
+                issuer_url: oidc.issuer_url().to_owned(),
+                epoch: time::OffsetDateTime::from_unix_timestamp(state.epoch())
+                    .context("state epoch")?,
+                fulcio_chain: vec![
+                    fulcio.ca().intermediate_der.clone(),
+                    fulcio.ca().root_der.clone(),
+                ],
+                rekor_key: rekor.public_key_der(),
+                ctlog_key: fulcio.ctlog().public_key_der().to_vec(),
+                tsa_chain: tsa.chain_der(),
+            },
+            tuf::role_keys(&keys, 0),
+            self.tuf_expiry,
+            self.clock.now(),
+            &state.path().join("tuf"),
+        )?);
         let services = Arc::new(Services {
             clock: self.clock,
             admin_token,
@@ -177,6 +206,7 @@ impl StackBuilder {
             fulcio,
             rekor,
             tsa,
+            trust,
         });
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -227,6 +257,9 @@ pub struct Ready {
     pub seed: String,
     /// The bearer token of `/admin/...`.
     pub admin_token: String,
+    /// The TUF repository (mirror URL for sigstore-python `--instance`, sigstore-js
+    /// `--tuf-mirror-url`); its first root is at `{url}/trust/root.json`.
+    pub tuf_url: String,
     /// PEM public keys of the current generation, by role.
     pub public_keys: std::collections::BTreeMap<String, String>,
 }
@@ -272,6 +305,11 @@ impl Stack {
         self.services.fulcio.ctlog()
     }
 
+    /// The trust material and its TUF repository.
+    pub fn trust(&self) -> &tuf::Trust {
+        &self.services.trust
+    }
+
     /// The Rekor v1 log.
     pub fn rekor(&self) -> &rekor::Rekor {
         &self.services.rekor
@@ -313,6 +351,7 @@ impl Stack {
             ephemeral: self.state.is_ephemeral(),
             seed: self.seed.clone(),
             admin_token: self.services.admin_token.clone(),
+            tuf_url: format!("{}/tuf", self.url),
             public_keys,
         }
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod export;
 pub(crate) mod token;
 pub(crate) mod up;
 

@@ -24,6 +24,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .merge(crate::ctlog::routes(services.fulcio.ctlog().clone()))
         .merge(crate::rekor::routes(services.rekor.clone()))
         .merge(crate::tsa::routes(services.tsa.clone()))
+        .merge(crate::tuf::routes(services.trust.clone()))
         .merge(admin::routes(services))
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))

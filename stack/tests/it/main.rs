@@ -2,6 +2,8 @@
 
 mod fulcio;
 mod fulcio_python;
+mod real_clients;
 mod rekor_python;
 mod rekor_v1;
+mod trust;
 mod tsa;

@@ -1,0 +1,278 @@
+//! The stack's trust distribution: `trusted_root.json` and `signing_config.v0.2.json` built from
+//! the services' key generations, published as the targets of a TUF repository (tuf-repo)
+//! written to `STATE/tuf/` and served, as plain files, under `/tuf/`.
+//!
+//! The layout is the one TUF clients expect of a mirror with consistent snapshots:
+//! `/tuf/N.root.json`, `/tuf/timestamp.json`, `/tuf/N.snapshot.json`, `/tuf/N.targets.json`,
+//! `/tuf/targets/<sha256>.trusted_root.json`. sigstore-python (`--instance`) and sigstore-js
+//! (`--tuf-mirror-url`) both take that URL and a first `root.json`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{Path as AxPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use der::Decode;
+use der::asn1::{ObjectIdentifier, PrintableStringRef, Utf8StringRef};
+use time::OffsetDateTime;
+use tower_http::services::ServeDir;
+use tuf_repo::{
+    CertificateAuthority, Expiry, Repository, RoleKeys, Selector, Service, SigningConfigInput,
+    TransparencyLog, TrustedRootInput, Validity,
+};
+use x509_cert::Certificate;
+
+use crate::http::ApiError;
+use crate::keys::{KeyRing, Role};
+
+/// The trusted root's target name.
+pub const TRUSTED_ROOT: &str = "trusted_root.json";
+/// The signing config's target name (sigstore-python 4 looks for this one).
+pub const SIGNING_CONFIG: &str = "signing_config.v0.2.json";
+/// sigstore-python's `--trust-config` file name in exports.
+pub const CLIENT_TRUST_CONFIG: &str = "trust_config.json";
+/// Who runs every service, as `signing_config` names operators.
+pub const OPERATOR: &str = "sigbox.test (testing only)";
+
+const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+
+/// What the trust material is built from: public material of the running services.
+#[derive(Debug, Clone)]
+pub struct TrustInputs {
+    /// The stack URL (Fulcio, Rekor, CT log, OIDC issuer all answer there).
+    pub url: String,
+    /// The OIDC issuer URL.
+    pub issuer_url: String,
+    /// When the state was created: the start of every generation's validity.
+    pub epoch: OffsetDateTime,
+    /// Fulcio: intermediate then root, DER.
+    pub fulcio_chain: Vec<Vec<u8>>,
+    /// Rekor v1's DER public key.
+    pub rekor_key: Vec<u8>,
+    /// The CT log's DER public key.
+    pub ctlog_key: Vec<u8>,
+    /// TSA: signing certificate then root, DER.
+    pub tsa_chain: Vec<Vec<u8>>,
+}
+
+fn name_part(cert_der: &[u8], oid: ObjectIdentifier) -> String {
+    let Ok(cert) = Certificate::from_der(cert_der) else {
+        return String::new();
+    };
+    cert.tbs_certificate
+        .subject
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|atv| atv.oid == oid)
+        .and_then(|atv| {
+            atv.value
+                .decode_as::<Utf8StringRef<'_>>()
+                .map(|s| s.as_str().to_owned())
+                .or_else(|_| {
+                    atv.value
+                        .decode_as::<PrintableStringRef<'_>>()
+                        .map(|s| s.as_str().to_owned())
+                })
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn authority(uri: String, chain: &[Vec<u8>], valid_for: Validity) -> CertificateAuthority {
+    let root = chain.last().map(Vec::as_slice).unwrap_or_default();
+    CertificateAuthority {
+        uri,
+        subject_organization: name_part(root, ORGANIZATION),
+        subject_common_name: name_part(root, COMMON_NAME),
+        chain_der: chain.to_vec(),
+        valid_for,
+    }
+}
+
+fn log(base_url: String, key: &[u8], valid_for: Validity) -> TransparencyLog {
+    TransparencyLog {
+        base_url,
+        hash_algorithm: "SHA2_256",
+        public_key_der: key.to_vec(),
+        key_details: "PKIX_ECDSA_P256_SHA_256",
+        valid_for,
+        checkpoint_key_id: None,
+    }
+}
+
+impl TrustInputs {
+    fn validity(&self) -> Validity {
+        Validity {
+            start: self.epoch,
+            end: None,
+        }
+    }
+
+    /// The TSA's URL, as clients post to it.
+    pub fn tsa_url(&self) -> String {
+        format!("{}/api/v1/timestamp", self.url)
+    }
+
+    /// `trusted_root.json`.
+    pub fn trusted_root_json(&self) -> String {
+        let v = self.validity();
+        tuf_repo::trusted_root_json(&TrustedRootInput {
+            certificate_authorities: vec![authority(self.url.clone(), &self.fulcio_chain, v)],
+            tlogs: vec![log(self.url.clone(), &self.rekor_key, v)],
+            ctlogs: vec![log(self.url.clone(), &self.ctlog_key, v)],
+            timestamp_authorities: vec![authority(self.tsa_url(), &self.tsa_chain, v)],
+        })
+    }
+
+    /// `signing_config.v0.2.json`.
+    pub fn signing_config_json(&self) -> String {
+        let service = |url: String| Service {
+            url,
+            major_api_version: 1,
+            valid_for: self.validity(),
+            operator: OPERATOR.to_owned(),
+        };
+        tuf_repo::signing_config_json(&SigningConfigInput {
+            ca_urls: vec![service(self.url.clone())],
+            oidc_urls: vec![service(self.issuer_url.clone())],
+            rekor_tlog_urls: vec![service(self.url.clone())],
+            tsa_urls: vec![service(self.tsa_url())],
+            rekor_selector: Selector::Any,
+            tsa_selector: Selector::Any,
+        })
+    }
+}
+
+/// The TUF keys of generation `generation`: one per role, from the seed.
+pub fn role_keys(keys: &KeyRing, generation: u32) -> RoleKeys {
+    RoleKeys {
+        root: vec![keys.signing_key(Role::TufRoot, generation)],
+        targets: vec![keys.signing_key(Role::TufTargets, generation)],
+        snapshot: vec![keys.signing_key(Role::TufSnapshot, generation)],
+        timestamp: vec![keys.signing_key(Role::TufTimestamp, generation)],
+    }
+}
+
+/// The published trust material and the repository that signs it.
+pub struct Trust {
+    inputs: TrustInputs,
+    trusted_root: String,
+    signing_config: String,
+    repo: Mutex<Repository>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Trust {
+    /// Builds the files and creates (or continues) the repository in `dir`.
+    pub fn open(
+        inputs: TrustInputs,
+        keys: RoleKeys,
+        expiry: Expiry,
+        now: OffsetDateTime,
+        dir: &Path,
+    ) -> anyhow::Result<Self> {
+        let trusted_root = inputs.trusted_root_json();
+        let signing_config = inputs.signing_config_json();
+        let repo = Repository::create(
+            dir,
+            keys,
+            expiry,
+            now,
+            &[
+                (TRUSTED_ROOT, trusted_root.as_bytes()),
+                (SIGNING_CONFIG, signing_config.as_bytes()),
+            ],
+        )
+        .with_context(|| format!("TUF repository in {}", dir.display()))?;
+        Ok(Self {
+            inputs,
+            trusted_root,
+            signing_config,
+            repo: Mutex::new(repo),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// What the files were built from.
+    pub fn inputs(&self) -> &TrustInputs {
+        &self.inputs
+    }
+
+    /// `trusted_root.json`, as published.
+    pub fn trusted_root_json(&self) -> &str {
+        &self.trusted_root
+    }
+
+    /// `signing_config.v0.2.json`, as published.
+    pub fn signing_config_json(&self) -> &str {
+        &self.signing_config
+    }
+
+    /// sigstore-python's `--trust-config` file: both of the above in one `ClientTrustConfig`.
+    pub fn client_trust_config_json(&self) -> String {
+        tuf_repo::client_trust_config_json(&self.trusted_root, &self.signing_config)
+    }
+
+    /// The first `root.json` (version 1): what a TUF client is bootstrapped with.
+    pub fn bootstrap_root_json(&self) -> Vec<u8> {
+        self.repo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .root_json()
+    }
+
+    /// The newest root.
+    pub fn latest_root_json(&self) -> Vec<u8> {
+        self.repo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .latest_root_json()
+            .to_vec()
+    }
+
+    /// The repository directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// `/tuf/...`: the repository directory as static files; `/trust/...`: the same material
+/// unwrapped, for clients configured with files rather than TUF (`sigbox export` reads these).
+pub fn routes(trust: Arc<Trust>) -> Router {
+    Router::new()
+        .route("/trust/{file}", get(trust_file))
+        .with_state(trust.clone())
+        .nest_service("/tuf", ServeDir::new(trust.dir()))
+}
+
+async fn trust_file(State(trust): State<Arc<Trust>>, AxPath(file): AxPath<String>) -> Response {
+    let json = |body: Vec<u8>| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    match file.as_str() {
+        TRUSTED_ROOT => json(trust.trusted_root_json().as_bytes().to_vec()),
+        SIGNING_CONFIG => json(trust.signing_config_json().as_bytes().to_vec()),
+        CLIENT_TRUST_CONFIG => json(trust.client_trust_config_json().into_bytes()),
+        "root.json" => json(trust.bootstrap_root_json()),
+        _ => ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no {file:?} here: /trust/ serves {TRUSTED_ROOT}, {SIGNING_CONFIG}, \
+                 {CLIENT_TRUST_CONFIG} and root.json"
+            ),
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,62 @@
+// sigstore-js (the pinned `sigstore` in tools/js) against a sigbox stack: signs with the library
+// exactly as a user would configure it, verifies through the stack's TUF repository.
+//
+// usage:
+//   node client.js sign   URL TOKEN FILE BUNDLE_OUT
+//   node client.js attest URL TOKEN STATEMENT_FILE BUNDLE_OUT
+//   node client.js verify URL TUF_ROOT_JSON TUF_CACHE_DIR BUNDLE FILE IDENTITY ISSUER
+// Exits 0 on success; otherwise prints the error and exits 1.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const jsDir = process.env.SIGBOX_JS_DIR || path.join(__dirname, '..', '..', '..', '..', 'tools', 'js');
+const sigstore = require(path.join(jsDir, 'node_modules', 'sigstore'));
+
+async function main() {
+  const [cmd, url, ...rest] = process.argv.slice(2);
+  if (cmd === 'sign' || cmd === 'attest') {
+    const [token, file, out] = rest;
+    const opts = {
+      fulcioURL: url,
+      rekorURL: url,
+      tsaServerURL: `${url}/api/v1/timestamp`,
+      identityToken: token,
+    };
+    const data = fs.readFileSync(file);
+    const bundle = cmd === 'sign'
+      ? await sigstore.sign(data, opts)
+      : await sigstore.attest(data, 'application/vnd.in-toto+json', opts);
+    fs.writeFileSync(out, JSON.stringify(bundle));
+    console.log(`signed ${bundle.mediaType}`);
+  } else if (cmd === 'verify') {
+    const [root, cache, bundleFile, file, identity, issuer] = rest;
+    const bundle = JSON.parse(fs.readFileSync(bundleFile));
+    const opts = {
+      tufMirrorURL: `${url}/tuf`,
+      tufRootPath: root,
+      tufCachePath: cache,
+      certificateIssuer: issuer,
+    };
+    if (identity.includes('@')) {
+      opts.certificateIdentityEmail = identity;
+    } else {
+      opts.certificateIdentityURI = identity;
+    }
+    // A DSSE bundle carries its payload; a message signature needs the artifact.
+    const isDsse = !!bundle.dsseEnvelope;
+    if (isDsse) {
+      await sigstore.verify(bundle, opts);
+    } else {
+      await sigstore.verify(bundle, fs.readFileSync(file), opts);
+    }
+    console.log('verified');
+  } else {
+    throw new Error(`unknown command ${cmd}`);
+  }
+}
+
+main().catch((e) => {
+  console.log(`refused: ${e.code || ''} ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,272 @@
+//! The first cycle with published clients, unchanged, against a stack started here:
+//! sigstore-python (pinned 4.5.x in `.venv`) and sigstore-js (pinned `sigstore` in `tools/js`)
+//! sign with a token from our issuer and verify with an identity policy, getting their trust
+//! material from the exported trust config or through our TUF repository; sigstore-rs (the
+//! `sigstore` crate) verifies the bundles too. Each client verifies the others' bundles and
+//! rejects a changed artifact and a wrong identity.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fake_oidc::MintRequest;
+use sha2::{Digest, Sha256};
+use stack::Stack;
+
+use crate::rekor_python::python;
+
+const IDENTITY: &str = "alice@example.com";
+
+fn manifest_dir() -> PathBuf {
+    // Runtime, not env!(): a warm target dir may hold a binary built from another clone path.
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
+    )
+}
+
+fn run(mut cmd: Command) -> (bool, String) {
+    let out = cmd.output().expect("starting a client");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// sigstore-python's CLI, with its TUF cache and data in `home` (never the user's).
+fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(python());
+    cmd.args(["-m", "sigstore"])
+        .args(args)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"));
+    run(cmd)
+}
+
+fn sigstore_js(args: &[&str]) -> (bool, String) {
+    let js = manifest_dir().join("../tools/js");
+    assert!(
+        js.join("node_modules/sigstore").exists(),
+        "sigstore-js is not installed: run `.ci/run` or `just tools`"
+    );
+    let mut cmd = Command::new("node");
+    cmd.arg(manifest_dir().join("tests/it/js/client.js"))
+        .args(args)
+        .env("SIGBOX_JS_DIR", js);
+    run(cmd)
+}
+
+/// sigstore-rs: verifies `bundle` over `artifact` against our trusted root and the policy.
+async fn sigstore_rs(
+    trusted_root: &str,
+    bundle: &Path,
+    artifact: &[u8],
+    identity: &str,
+    issuer: &str,
+) -> Result<(), String> {
+    use sigstore::bundle::Bundle;
+    use sigstore::bundle::verify::{ArtifactDigest, Verifier, policy::Identity};
+    use sigstore::trust::sigstore::SigstoreTrustRoot;
+    let root = SigstoreTrustRoot::from_trusted_root_json_unchecked(trusted_root.as_bytes())
+        .map_err(|e| format!("trusted root: {e}"))?;
+    let verifier = Verifier::new(Default::default(), root).map_err(|e| e.to_string())?;
+    let bundle: Bundle = serde_json::from_slice(&std::fs::read(bundle).unwrap())
+        .map_err(|e| format!("bundle: {e}"))?;
+    let digest: [u8; 32] = Sha256::digest(artifact).into();
+    verifier
+        .verify_digest_with(
+            ArtifactDigest::Sha256(digest),
+            bundle,
+            &Identity::new(identity, issuer),
+            true,
+        )
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_js_and_rust_clients_sign_and_cross_verify() {
+    // System clock: the clients check certificate and token times against their own.
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let tuf = format!("{url}/tuf");
+    let issuer = stack.oidc().issuer_url().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(
+        p("trust_config.json"),
+        stack.trust().client_trust_config_json(),
+    )
+    .unwrap();
+    std::fs::write(p("root.json"), stack.trust().bootstrap_root_json()).unwrap();
+    let artifact = b"an artifact signed against sigbox\n".to_vec();
+    std::fs::write(p("artifact.txt"), &artifact).unwrap();
+    std::fs::write(p("changed.txt"), b"an artifact signed against sigbox!\n").unwrap();
+    let py_home = dir.path().join("py-home");
+    let trusted_root = stack.trust().trusted_root_json().to_owned();
+
+    // sigstore-python signs with the exported trust config and verifies with it.
+    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_python(
+            &py_home,
+            &[
+                "--trust-config",
+                &p("trust_config.json"),
+                "sign",
+                "--identity-token",
+                &token,
+                "--bundle",
+                &p("py.sigstore.json"),
+                &p("artifact.txt"),
+            ],
+        )
+    });
+    assert!(ok, "sigstore-python sign: {out}");
+    let py_verify = |trust: &[&str], bundle: &str, file: &str, identity: &str| {
+        let mut args: Vec<&str> = trust.to_vec();
+        args.extend([
+            "verify",
+            "identity",
+            "--bundle",
+            bundle,
+            "--cert-identity",
+            identity,
+            "--cert-oidc-issuer",
+            &issuer,
+            file,
+        ]);
+        tokio::task::block_in_place(|| sigstore_python(&py_home, &args))
+    };
+    let trust_config = p("trust_config.json");
+    let tc = ["--trust-config", trust_config.as_str()][..].to_vec();
+    let (ok, out) = py_verify(&tc, &p("py.sigstore.json"), &p("artifact.txt"), IDENTITY);
+    assert!(ok, "sigstore-python verify (trust config): {out}");
+
+    // ... and through our TUF repository, bootstrapped with its first root.
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_python(
+            &py_home,
+            &["--instance", &tuf, "trust-instance", &p("root.json")],
+        )
+    });
+    assert!(ok, "sigstore-python trust-instance: {out}");
+    let instance = ["--instance", tuf.as_str()][..].to_vec();
+    let (ok, out) = py_verify(
+        &instance,
+        &p("py.sigstore.json"),
+        &p("artifact.txt"),
+        IDENTITY,
+    );
+    assert!(ok, "sigstore-python verify (TUF): {out}");
+
+    // sigstore-js signs (message signature) and verifies through our TUF repository.
+    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_js(&[
+            "sign",
+            &url,
+            &token,
+            &p("artifact.txt"),
+            &p("js.sigstore.json"),
+        ])
+    });
+    assert!(ok, "sigstore-js sign: {out}");
+    let js_verify = |bundle: &str, file: &str, identity: &str| {
+        let cache = tempfile::tempdir().unwrap();
+        let cache = cache.path().to_str().unwrap().to_owned();
+        tokio::task::block_in_place(|| {
+            sigstore_js(&[
+                "verify",
+                &url,
+                &p("root.json"),
+                &cache,
+                bundle,
+                file,
+                identity,
+                &issuer,
+            ])
+        })
+    };
+    let (ok, out) = js_verify(&p("js.sigstore.json"), &p("artifact.txt"), IDENTITY);
+    assert!(ok, "sigstore-js verify: {out}");
+
+    // Cross-verification: each client accepts the other's bundle ...
+    let (ok, out) = py_verify(&tc, &p("js.sigstore.json"), &p("artifact.txt"), IDENTITY);
+    assert!(ok, "sigstore-python verifying sigstore-js's bundle: {out}");
+    let (ok, out) = js_verify(&p("py.sigstore.json"), &p("artifact.txt"), IDENTITY);
+    assert!(ok, "sigstore-js verifying sigstore-python's bundle: {out}");
+    for bundle in ["py.sigstore.json", "js.sigstore.json"] {
+        sigstore_rs(
+            &trusted_root,
+            Path::new(&p(bundle)),
+            &artifact,
+            IDENTITY,
+            &issuer,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("sigstore-rs verifying {bundle}: {e}"));
+    }
+
+    // ... and each rejects a changed artifact and a wrong identity, for the right reason.
+    let wrong = "mallory@example.com";
+    for bundle in ["py.sigstore.json", "js.sigstore.json"] {
+        let cases = [
+            (
+                "sigstore-python, changed artifact",
+                py_verify(&tc, &p(bundle), &p("changed.txt"), IDENTITY),
+                "message digest mismatch",
+            ),
+            (
+                "sigstore-python, wrong identity",
+                py_verify(&tc, &p(bundle), &p("artifact.txt"), wrong),
+                "SANs do not match",
+            ),
+            (
+                "sigstore-js, changed artifact",
+                js_verify(&p(bundle), &p("changed.txt"), IDENTITY),
+                "SIGNATURE_ERROR",
+            ),
+            (
+                "sigstore-js, wrong identity",
+                js_verify(&p(bundle), &p("artifact.txt"), wrong),
+                "certificate identity error",
+            ),
+        ];
+        for (case, (ok, out), reason) in cases {
+            assert!(!ok, "{case}: accepted {bundle}: {out}");
+            assert!(
+                out.contains(reason),
+                "{case}: {bundle} refused, but not for {reason:?}: {out}"
+            );
+        }
+        let changed = b"an artifact signed against sigbox!\n";
+        let e = sigstore_rs(
+            &trusted_root,
+            Path::new(&p(bundle)),
+            changed,
+            IDENTITY,
+            &issuer,
+        )
+        .await
+        .expect_err("sigstore-rs accepted a changed artifact");
+        assert!(
+            e.contains("VerificationFailed"),
+            "sigstore-rs, changed artifact, {bundle}: {e}"
+        );
+        let e = sigstore_rs(
+            &trusted_root,
+            Path::new(&p(bundle)),
+            &artifact,
+            wrong,
+            &issuer,
+        )
+        .await
+        .expect_err("sigstore-rs accepted a wrong identity");
+        assert!(
+            e.contains("SubjectAltName"),
+            "sigstore-rs, wrong identity, {bundle}: {e}"
+        );
+    }
+}
