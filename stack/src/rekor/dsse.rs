@@ -19,6 +19,17 @@ const IN_TOTO: &str = "application/vnd.in-toto+json";
 struct Spec {
     #[serde(rename = "proposedContent")]
     proposed_content: ProposedContent,
+    // Output fields Rekor computes itself. sigstore-python sends them as `null` (its pydantic
+    // models dump every field); Rekor ignores whatever a proposal puts there, and so do we.
+    #[serde(default)]
+    #[allow(dead_code, reason = "computed by the log, never read from a proposal")]
+    signatures: Option<serde_json::Value>,
+    #[serde(default, rename = "envelopeHash")]
+    #[allow(dead_code, reason = "computed by the log, never read from a proposal")]
+    envelope_hash: Option<serde_json::Value>,
+    #[serde(default, rename = "payloadHash")]
+    #[allow(dead_code, reason = "computed by the log, never read from a proposal")]
+    payload_hash: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -81,9 +81,6 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         .hash
         .ok_or("intoto content.hash (the envelope digest) is required")?;
     sha256_hex(&hash, "content.hash")?;
-    if content.payload_hash.is_some() {
-        return Err("content.payloadHash is computed by the log; do not send it".into());
-    }
     let env = content.envelope;
     if env.payload_type.is_empty() {
         return Err("envelope.payloadType is empty".into());
@@ -126,6 +123,17 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         index_keys.extend(verifier.index_keys());
     }
     let payload_hash = hex::encode(Sha256::digest(&payload));
+    // sigstore-js sends the payload hash it computed; the log computes its own and refuses a
+    // proposal whose claim differs, rather than logging a body that contradicts itself.
+    if let Some(claimed) = &content.payload_hash {
+        sha256_hex(claimed, "content.payloadHash")?;
+        if claimed.value != payload_hash {
+            return Err(format!(
+                "content.payloadHash {} is not the SHA-256 of the envelope payload ({payload_hash})",
+                claimed.value
+            ));
+        }
+    }
     index_keys.push(format!("sha256:{payload_hash}").into_bytes());
     let canonical = json!({
         "apiVersion": "0.0.2",

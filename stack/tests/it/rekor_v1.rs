@@ -512,9 +512,14 @@ async fn dsse_entries_store_hashes_and_refuse_bad_envelopes() {
         );
     }
     assert_eq!(tree_size(&client, &url).await, 0);
+    // sigstore-python's pydantic models send the output fields as null: Rekor ignores them.
+    let mut proposal = dsse_proposal(&key, intoto, statement, true);
+    for field in ["signatures", "envelopeHash", "payloadHash"] {
+        proposal["spec"][field] = Value::Null;
+    }
     let ok = client
         .post(format!("{url}/api/v1/log/entries"))
-        .json(&dsse_proposal(&key, intoto, statement, true))
+        .json(&proposal)
         .send()
         .await
         .unwrap();
@@ -685,9 +690,26 @@ async fn intoto_entries_are_checked_and_canonicalised() {
         "{err}"
     );
     assert_eq!(tree_size(&client, &url).await, 0);
+    // A claimed payload hash (sigstore-js sends one) must be the payload's.
+    let mut lying = intoto_proposal(&key, statement, false);
+    lying["spec"]["content"]["payloadHash"] =
+        json!({"algorithm": "sha256", "value": hex::encode(Sha256::digest(b"other"))});
+    let (status, err) = post_entry(&client, &url, &lying).await;
+    assert_eq!(status, 400, "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("not the SHA-256 of the envelope payload"),
+        "{err}"
+    );
+    assert_eq!(tree_size(&client, &url).await, 0);
+    let mut honest = intoto_proposal(&key, statement, false);
+    honest["spec"]["content"]["payloadHash"] =
+        json!({"algorithm": "sha256", "value": hex::encode(Sha256::digest(statement))});
     let ok = client
         .post(format!("{url}/api/v1/log/entries"))
-        .json(&intoto_proposal(&key, statement, false))
+        .json(&honest)
         .send()
         .await
         .unwrap();
