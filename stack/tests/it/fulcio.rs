@@ -887,3 +887,31 @@ async fn hostile_requests_are_refused_and_log_nothing() {
     assert_eq!(status, 200, "{resp}");
     assert_eq!(api.ct_size().await, 1);
 }
+
+/// Same seed, port and frozen clock, same token and key: byte-identical certificates (the
+/// serial comes from the inputs, signatures are RFC 6979, the SCT time from the clock).
+#[tokio::test]
+async fn same_inputs_give_byte_identical_certificates() {
+    use stack::clock::Clock;
+    let at = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap();
+    let mut addr = None;
+    let mut chains = Vec::new();
+    for _ in 0..2 {
+        let mut builder = Stack::builder()
+            .seed("fulcio-determinism")
+            .clock(Clock::frozen(at));
+        if let Some(addr) = addr {
+            builder = builder.listen(addr);
+        }
+        let stack = builder.start().await.unwrap();
+        addr = Some(stack.addr());
+        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let (status, resp) = Api::new(&stack)
+            .sign(&pop_request(&token, &key(40), "alice@example.com"))
+            .await;
+        assert_eq!(status, 200, "{resp}");
+        chains.push(resp["signedCertificateEmbeddedSct"]["chain"]["certificates"].clone());
+        stack.shutdown().await.unwrap();
+    }
+    assert_eq!(chains[0], chains[1]);
+}
