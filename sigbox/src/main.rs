@@ -25,11 +25,17 @@ enum Command {
     /// Write the trust material clients need (trusted root, signing config, TUF root,
     /// sigstore-python trust config) and print their command lines.
     Export(cmd::export::Args),
+    /// Sign a file (or, with --in-toto, a statement) keylessly into a bundle v0.3.
+    #[command(alias = "sign-bundle")]
+    Sign(cmd::sign::Args),
+    /// Verify a bundle against a trusted root and an identity or a key.
+    #[command(alias = "verify-bundle")]
+    Verify(cmd::verify::Args),
     /// Print an OIDC identity token from the running stack's fake issuer.
     Token(cmd::token::Args),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -38,9 +44,19 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli.command {
+    let result = match cli.command {
         Command::Up(args) => cmd::up::run(args),
         Command::Token(args) => cmd::token::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Sign(args) => cmd::sign::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the context chain, outermost first (`verify` refusals name their reason).
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

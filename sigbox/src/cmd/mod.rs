@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub(crate) mod export;
+pub(crate) mod sign;
 pub(crate) mod token;
 pub(crate) mod up;
+pub(crate) mod verify;
 
 use std::path::Path;
 

@@ -1,0 +1,497 @@
+//! Keyless signing: an identity token buys a short-lived certificate from Fulcio for an
+//! ephemeral P-256 key; the key signs the artifact (a message signature) or an in-toto
+//! statement (DSSE); the signature goes to Rekor v1 and, when the signing config names one, to
+//! an RFC 3161 timestamp authority; all of it is written as a bundle v0.3.
+//!
+//! Every service comes from a `signing_config.v0.2.json`, so the same code signs against
+//! sigbox and against the public instance.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use der::Encode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// The bundle media type this module writes.
+pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// The in-toto DSSE payload type.
+pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+/// Why signing failed, in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// The signing config cannot be used.
+    #[error("signing config: {0}")]
+    Config(String),
+    /// The identity token cannot be used.
+    #[error("identity token: {0}")]
+    Token(String),
+    /// A service refused or answered something unusable.
+    #[error("{service}: {message}")]
+    Service {
+        /// Which service (`Fulcio`, `Rekor`, `TSA`).
+        service: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// Local crypto failed.
+    #[error("crypto: {0}")]
+    Crypto(String),
+}
+
+fn service(service: &'static str, message: impl Into<String>) -> SignError {
+    SignError::Service {
+        service,
+        message: message.into(),
+    }
+}
+
+/// The services a signature needs, chosen from a signing config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Services {
+    /// Fulcio's base URL.
+    pub fulcio: String,
+    /// Rekor v1's base URL.
+    pub rekor: String,
+    /// The TSA's full URL, if any.
+    pub tsa: Option<String>,
+}
+
+fn valid_now(service: &Value, now: OffsetDateTime) -> bool {
+    let parse = |v: &Value| {
+        v.as_str().and_then(|s| {
+            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        })
+    };
+    let range = &service["validFor"];
+    let started = parse(&range["start"]).is_some_and(|s| s <= now);
+    let ended = parse(&range["end"]).is_some_and(|e| e < now);
+    started && !ended
+}
+
+/// The first service valid at `now` with the highest `majorApiVersion` in `supported`.
+fn pick(list: &Value, supported: &[u64], now: OffsetDateTime) -> Option<String> {
+    let mut best: Option<(u64, String)> = None;
+    for s in list.as_array().into_iter().flatten() {
+        let version = s["majorApiVersion"].as_u64().unwrap_or(0);
+        if !supported.contains(&version) || !valid_now(s, now) {
+            continue;
+        }
+        let url = s["url"].as_str().unwrap_or_default().trim_end_matches('/');
+        if best.as_ref().is_none_or(|(v, _)| version > *v) {
+            best = Some((version, url.to_owned()));
+        }
+    }
+    best.map(|(_, url)| url)
+}
+
+impl Services {
+    /// Chooses Fulcio, Rekor v1 and the TSA from `signing_config.v0.2.json` at `now`.
+    pub fn from_signing_config(json: &[u8], now: OffsetDateTime) -> Result<Self, SignError> {
+        let config: Value = serde_json::from_slice(json)
+            .map_err(|e| SignError::Config(format!("not JSON: {e}")))?;
+        let media = config["mediaType"].as_str().unwrap_or_default();
+        if media != "application/vnd.dev.sigstore.signingconfig.v0.2+json" {
+            return Err(SignError::Config(format!(
+                "media type {media:?} is not signingconfig v0.2"
+            )));
+        }
+        let fulcio = pick(&config["caUrls"], &[1], now)
+            .ok_or_else(|| SignError::Config("no Fulcio (caUrls) valid now".into()))?;
+        let rekor = pick(&config["rekorTlogUrls"], &[1], now).ok_or_else(|| {
+            SignError::Config(
+                "no Rekor v1 log valid now (Rekor v2 signing is not supported)".into(),
+            )
+        })?;
+        let tsa = pick(&config["tsaUrls"], &[1], now);
+        Ok(Self { fulcio, rekor, tsa })
+    }
+}
+
+/// What to sign.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    /// An artifact: a message signature over its bytes, logged as `hashedrekord`.
+    Message(&'a [u8]),
+    /// An in-toto statement: a DSSE envelope, logged as `dsse`.
+    InToto(&'a [u8]),
+}
+
+/// The name Fulcio wants a proof of possession over: the email of a token that has a
+/// verified one, `sub` otherwise (as sigstore-js and Fulcio agree).
+pub fn token_subject(token: &str) -> Result<String, SignError> {
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(SignError::Token(
+            "not a JWT (want three dot-separated parts)".into(),
+        ));
+    }
+    let claims: Value = B64URL
+        .decode(parts[1].trim_end_matches('='))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| SignError::Token("payload is not base64url JSON".into()))?;
+    if let Some(email) = claims["email"].as_str() {
+        let verified = claims["email_verified"].as_bool() == Some(true)
+            || claims["email_verified"].as_str() == Some("true");
+        if !verified {
+            return Err(SignError::Token(format!("email {email:?} is not verified")));
+        }
+        return Ok(email.to_owned());
+    }
+    claims["sub"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| SignError::Token("no `email` and no `sub` claim".into()))
+}
+
+/// DSSE pre-authentication encoding.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).expect("PEM encoding of DER")
+}
+
+struct Http {
+    client: reqwest::blocking::Client,
+}
+
+impl Http {
+    fn post_json(&self, who: &'static str, url: &str, body: &Value) -> Result<Value, SignError> {
+        let resp = self
+            .client
+            .post(url)
+            .json(body)
+            .send()
+            .map_err(|e| service(who, format!("POST {url}: {e}")))?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .map_err(|e| service(who, format!("reading the answer from {url}: {e}")))?;
+        if !status.is_success() {
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_owned))
+                .unwrap_or(text);
+            return Err(service(who, format!("{url} answered {status}: {message}")));
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
+    }
+}
+
+/// Signs `payload` with a certificate for `token`, logs it, and returns the bundle v0.3.
+pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Value, SignError> {
+    let http = Http {
+        client: reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| SignError::Crypto(format!("HTTP client: {e}")))?,
+    };
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+        .map_err(|e| SignError::Crypto(format!("generating a key: {e}")))?;
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
+        .map_err(|e| SignError::Crypto(format!("loading the key: {e}")))?;
+    let spki = key
+        .public_key()
+        .as_der()
+        .map_err(|e| SignError::Crypto(format!("encoding the public key: {e}")))?;
+    let sign_bytes = |msg: &[u8]| -> Result<Vec<u8>, SignError> {
+        key.sign(&rng, msg)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|e| SignError::Crypto(format!("signing: {e}")))
+    };
+
+    // 1. Fulcio.
+    let subject = token_subject(token)?;
+    let proof = sign_bytes(subject.as_bytes())?;
+    let answer = http.post_json(
+        "Fulcio",
+        &format!("{}/api/v2/signingCert", services.fulcio),
+        &json!({
+            "credentials": {"oidcIdentityToken": token},
+            "publicKeyRequest": {
+                "publicKey": {"algorithm": "ECDSA", "content": pem("PUBLIC KEY", spki.as_ref())},
+                "proofOfPossession": B64.encode(&proof),
+            }
+        }),
+    )?;
+    let chain = answer["signedCertificateEmbeddedSct"]["chain"]["certificates"]
+        .as_array()
+        .ok_or_else(|| {
+            service(
+                "Fulcio",
+                "no signedCertificateEmbeddedSct chain in the answer (a detached SCT cannot go in a bundle)",
+            )
+        })?;
+    let leaf_pem = chain
+        .first()
+        .and_then(Value::as_str)
+        .ok_or_else(|| service("Fulcio", "the certificate chain is empty"))?;
+    let (_, leaf_der) = der::pem::decode_vec(leaf_pem.as_bytes())
+        .map_err(|e| service("Fulcio", format!("leaf certificate is not PEM: {e}")))?;
+    let cert_pem = pem("CERTIFICATE", &leaf_der);
+
+    // 2. Sign and build the log proposal and the bundle's content.
+    let (signature, proposal, content_key, content) = match payload {
+        Payload::Message(artifact) => {
+            let digest = Sha256::digest(artifact);
+            let signature = sign_bytes(artifact)?;
+            let proposal = json!({
+                "apiVersion": "0.0.1",
+                "kind": "hashedrekord",
+                "spec": {
+                    "data": {"hash": {"algorithm": "sha256", "value": hex::encode(digest)}},
+                    "signature": {
+                        "content": B64.encode(&signature),
+                        "publicKey": {"content": B64.encode(&cert_pem)},
+                    }
+                }
+            });
+            let content = json!({
+                "messageDigest": {"algorithm": "SHA2_256", "digest": B64.encode(digest)},
+                "signature": B64.encode(&signature),
+            });
+            (signature, proposal, "messageSignature", content)
+        }
+        Payload::InToto(statement) => {
+            let signature = sign_bytes(&pae(IN_TOTO_PAYLOAD_TYPE, statement))?;
+            let envelope = json!({
+                "payload": B64.encode(statement),
+                "payloadType": IN_TOTO_PAYLOAD_TYPE,
+                "signatures": [{"sig": B64.encode(&signature)}],
+            });
+            let proposal = json!({
+                "apiVersion": "0.0.1",
+                "kind": "dsse",
+                "spec": {"proposedContent": {
+                    "envelope": envelope.to_string(),
+                    "verifiers": [B64.encode(&cert_pem)],
+                }}
+            });
+            let content = json!({
+                "payload": B64.encode(statement),
+                "payloadType": IN_TOTO_PAYLOAD_TYPE,
+                "signatures": [{"sig": B64.encode(&signature), "keyid": ""}],
+            });
+            (signature, proposal, "dsseEnvelope", content)
+        }
+    };
+
+    // 3. The timestamp, over the signature, before the log (as sigstore-python does).
+    let mut material = serde_json::Map::new();
+    material.insert(
+        "certificate".into(),
+        json!({"rawBytes": B64.encode(&leaf_der)}),
+    );
+    if let Some(tsa) = &services.tsa {
+        let stamp = timestamp(&http, tsa, &signature, &rng)?;
+        material.insert(
+            "timestampVerificationData".into(),
+            json!({"rfc3161Timestamps": [{"signedTimestamp": B64.encode(stamp)}]}),
+        );
+    }
+
+    // 4. Rekor v1.
+    let answer = http.post_json(
+        "Rekor",
+        &format!("{}/api/v1/log/entries", services.rekor),
+        &proposal,
+    )?;
+    let entry = tlog_entry(&answer, &proposal)?;
+    material.insert("tlogEntries".into(), json!([entry]));
+
+    let mut bundle = serde_json::Map::new();
+    bundle.insert("mediaType".into(), json!(BUNDLE_V03_MEDIA_TYPE));
+    bundle.insert("verificationMaterial".into(), Value::Object(material));
+    bundle.insert(content_key.into(), content);
+    Ok(Value::Object(bundle))
+}
+
+fn hex_to_b64(v: &Value, what: &str) -> Result<String, SignError> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| service("Rekor", format!("answer has no {what}")))?;
+    let bytes = hex::decode(s).map_err(|_| service("Rekor", format!("{what} is not hex")))?;
+    Ok(B64.encode(bytes))
+}
+
+/// The bundle's `TransparencyLogEntry` from Rekor v1's answer to `proposal`.
+fn tlog_entry(answer: &Value, proposal: &Value) -> Result<Value, SignError> {
+    let (_, e) = answer
+        .as_object()
+        .and_then(|m| m.iter().next())
+        .ok_or_else(|| service("Rekor", "answer holds no entry"))?;
+    let proof = &e["verification"]["inclusionProof"];
+    if proof.is_null() {
+        return Err(service("Rekor", "entry has no inclusion proof"));
+    }
+    let hashes = proof["hashes"]
+        .as_array()
+        .ok_or_else(|| service("Rekor", "inclusion proof has no hashes"))?
+        .iter()
+        .map(|h| hex_to_b64(h, "inclusion proof hash"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let number = |v: &Value, what: &str| {
+        v.as_i64()
+            .map(|n| n.to_string())
+            .ok_or_else(|| service("Rekor", format!("answer has no {what}")))
+    };
+    Ok(json!({
+        "logIndex": number(&e["logIndex"], "logIndex")?,
+        "logId": {"keyId": hex_to_b64(&e["logID"], "logID")?},
+        "kindVersion": {"kind": proposal["kind"], "version": proposal["apiVersion"]},
+        "integratedTime": number(&e["integratedTime"], "integratedTime")?,
+        "inclusionPromise": {"signedEntryTimestamp": e["verification"]["signedEntryTimestamp"]},
+        "inclusionProof": {
+            "logIndex": number(&proof["logIndex"], "inclusionProof.logIndex")?,
+            "rootHash": hex_to_b64(&proof["rootHash"], "inclusionProof.rootHash")?,
+            "treeSize": number(&proof["treeSize"], "inclusionProof.treeSize")?,
+            "hashes": hashes,
+            "checkpoint": {"envelope": proof["checkpoint"]},
+        },
+        "canonicalizedBody": e["body"],
+    }))
+}
+
+/// An RFC 3161 timestamp over `signature` (SHA-256 imprint, our nonce, certReq set).
+fn timestamp(
+    http: &Http,
+    url: &str,
+    signature: &[u8],
+    rng: &SystemRandom,
+) -> Result<Vec<u8>, SignError> {
+    use x509_tsp::{MessageImprint, TimeStampReq, TspVersion};
+    let mut nonce = [0u8; 8];
+    rng.fill(&mut nonce)
+        .map_err(|e| SignError::Crypto(format!("nonce: {e}")))?;
+    // Positive and minimal as DER wants: top bit clear, first byte non-zero.
+    nonce[0] = (nonce[0] & 0x7f) | 0x01;
+    let request = TimeStampReq {
+        version: TspVersion::V1,
+        message_imprint: MessageImprint {
+            hash_algorithm: spki::AlgorithmIdentifierOwned {
+                oid: der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
+                parameters: None,
+            },
+            hashed_message: der::asn1::OctetString::new(Sha256::digest(signature).to_vec())
+                .map_err(|e| SignError::Crypto(format!("imprint: {e}")))?,
+        },
+        req_policy: None,
+        nonce: Some(
+            der::asn1::Int::new(&nonce).map_err(|e| SignError::Crypto(format!("nonce: {e}")))?,
+        ),
+        cert_req: true,
+        extensions: None,
+    }
+    .to_der()
+    .map_err(|e| SignError::Crypto(format!("timestamp request: {e}")))?;
+    let resp = http
+        .client
+        .post(url)
+        .header("content-type", "application/timestamp-query")
+        .body(request)
+        .send()
+        .map_err(|e| service("TSA", format!("POST {url}: {e}")))?;
+    let status = resp.status();
+    let body = resp
+        .bytes()
+        .map_err(|e| service("TSA", format!("reading the answer: {e}")))?;
+    if !status.is_success() {
+        return Err(service(
+            "TSA",
+            format!(
+                "{url} answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            ),
+        ));
+    }
+    granted(&body)
+}
+
+/// Checks that `resp` is a granted `TimeStampResp` holding a token, and returns it whole: a
+/// bundle's `signedTimestamp` is the DER TimeStampResp (protobuf-specs), which is what
+/// sigstore-python insists on.
+fn granted(resp: &[u8]) -> Result<Vec<u8>, SignError> {
+    use der::Decode;
+    let parsed = x509_tsp::TimeStampResp::from_der(resp)
+        .map_err(|e| service("TSA", format!("answer is not a TimeStampResp: {e}")))?;
+    let ok = matches!(
+        parsed.status.status,
+        cmpv2::status::PkiStatus::Accepted | cmpv2::status::PkiStatus::GrantedWithMods
+    );
+    if !ok {
+        return Err(service("TSA", format!("status {:?}", parsed.status.status)));
+    }
+    if parsed.time_stamp_token.is_none() {
+        return Err(service("TSA", "granted answer holds no timeStampToken"));
+    }
+    Ok(resp.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_is_dsse_v1() {
+        assert_eq!(pae("t", b"ab"), b"DSSEv1 1 t 2 ab".to_vec());
+    }
+
+    #[test]
+    fn subject_is_verified_email_else_sub() {
+        let jwt = |claims: Value| format!("e30.{}.sig", B64URL.encode(claims.to_string()));
+        assert_eq!(
+            token_subject(&jwt(
+                json!({"email": "a@b.c", "email_verified": true, "sub": "x"})
+            ))
+            .unwrap(),
+            "a@b.c"
+        );
+        assert_eq!(
+            token_subject(&jwt(json!({"sub": "repo:x"}))).unwrap(),
+            "repo:x"
+        );
+        assert!(token_subject(&jwt(json!({"email": "a@b.c", "sub": "x"}))).is_err());
+        assert!(token_subject("nope").is_err());
+    }
+
+    #[test]
+    fn services_come_from_the_signing_config() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let svc = |url: &str, v: u32, start: &str, end: Option<&str>| {
+            let mut valid = json!({"start": start});
+            if let Some(end) = end {
+                valid["end"] = json!(end);
+            }
+            json!({"url": url, "majorApiVersion": v, "validFor": valid, "operator": "t"})
+        };
+        let config = json!({
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [svc("http://old", 1, "2020-01-01T00:00:00Z", Some("2021-01-01T00:00:00Z")),
+                       svc("http://ca/", 1, "2020-01-01T00:00:00Z", None)],
+            "oidcUrls": [],
+            "rekorTlogUrls": [svc("http://rekor2", 2, "2020-01-01T00:00:00Z", None),
+                              svc("http://rekor", 1, "2020-01-01T00:00:00Z", None)],
+            "tsaUrls": [svc("http://tsa/api/v1/timestamp", 1, "2099-01-01T00:00:00Z", None)],
+        });
+        let s = Services::from_signing_config(config.to_string().as_bytes(), now).unwrap();
+        assert_eq!(s.fulcio, "http://ca");
+        assert_eq!(s.rekor, "http://rekor");
+        assert_eq!(s.tsa, None, "a TSA not yet valid is not used");
+    }
+}

@@ -1,0 +1,161 @@
+//! Protobuf-JSON wire values as bundles and trusted roots carry them: strict base64 bytes,
+//! int64 numbers or strings, RFC 3339 times; and PEM, SHA-256 and URL hosts.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::{Result, VerifyError};
+
+/// Decodes canonical, padded standard base64; `what` names the field in the error. Line breaks
+/// are skipped, as Go's and Python's protobuf JSON decoders do (and `base64` writes them).
+pub(crate) fn b64(what: &str, s: &str) -> Result<Vec<u8>> {
+    let joined;
+    let s = if s.contains(['\n', '\r']) {
+        joined = s.replace(['\n', '\r'], "");
+        joined.as_str()
+    } else {
+        s
+    };
+    STANDARD
+        .decode(s)
+        .map_err(|e| VerifyError::new(format!("{what} is not valid base64: {e}")))
+}
+
+/// Encodes standard base64.
+pub(crate) fn b64_encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Decodes base64 that must be exactly 32 bytes.
+pub(crate) fn b64_32(what: &str, s: &str) -> Result<[u8; 32]> {
+    let raw = b64(what, s)?;
+    raw.as_slice()
+        .try_into()
+        .map_err(|_| VerifyError::new(format!("{what} is {} bytes, want 32", raw.len())))
+}
+
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// An RFC 3339 time as Unix seconds (fractions dropped).
+pub(crate) fn parse_rfc3339(what: &str, s: &str) -> Result<i64> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .map_err(|e| VerifyError::new(format!("{what} `{s}` is not an RFC 3339 time: {e}")))
+}
+
+/// Unix seconds as RFC 3339, for messages.
+pub(crate) fn fmt_time(t: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("@{t}"))
+}
+
+/// A protobuf-JSON int64: a decimal string or a JSON number.
+pub(crate) fn json_i64(what: &str, v: &serde_json::Value) -> Result<i64> {
+    match v {
+        serde_json::Value::String(s) => s
+            .parse::<i64>()
+            .map_err(|_| VerifyError::new(format!("{what} `{s}` is not an integer"))),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| VerifyError::new(format!("{what} {n} is not an integer"))),
+        other => Err(VerifyError::new(format!(
+            "{what} is not an integer: {other}"
+        ))),
+    }
+}
+
+/// Like [`json_i64`] but must be non-negative.
+pub(crate) fn json_u64(what: &str, v: &serde_json::Value) -> Result<u64> {
+    let n = json_i64(what, v)?;
+    u64::try_from(n).map_err(|_| VerifyError::new(format!("{what} {n} is negative")))
+}
+
+/// Host (and port) of a URL: what logs put in checkpoint origins and signature names.
+pub(crate) fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// Decodes one PEM block: its label and DER contents.
+pub(crate) fn pem_decode(pem: &str) -> Result<(String, Vec<u8>)> {
+    let pem = pem.trim();
+    let first = pem
+        .lines()
+        .next()
+        .ok_or_else(|| VerifyError::new("PEM is empty"))?;
+    let label = first
+        .strip_prefix("-----BEGIN ")
+        .and_then(|l| l.strip_suffix("-----"))
+        .ok_or_else(|| VerifyError::new("PEM does not start with a BEGIN line"))?
+        .to_owned();
+    let end = format!("-----END {label}-----");
+    let mut body = String::new();
+    let mut ended = false;
+    for line in pem.lines().skip(1) {
+        let line = line.trim();
+        if line == end {
+            ended = true;
+            break;
+        }
+        body.push_str(line);
+    }
+    if !ended {
+        return Err(VerifyError::new(format!("PEM `{label}` has no END line")));
+    }
+    let der = b64(&format!("PEM `{label}` body"), &body)?;
+    Ok((label, der))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_skips_line_breaks_but_nothing_else() {
+        assert_eq!(b64("x", "aGVs\nbG8=").unwrap(), b"hello");
+        assert!(b64("x", "aGVs bG8=").is_err());
+        assert!(b64("x", "aGVsbG8").is_err(), "padding is required");
+        assert!(
+            b64("x", "aGVsbG8!")
+                .unwrap_err()
+                .reason()
+                .starts_with("x is not valid base64")
+        );
+    }
+
+    #[test]
+    fn times_and_hosts() {
+        assert_eq!(
+            parse_rfc3339("t", "2023-07-12T15:56:36Z").unwrap(),
+            1_689_177_396
+        );
+        assert_eq!(
+            parse_rfc3339("t", "2022-12-31T23:59:59.999Z").unwrap(),
+            1_672_531_199
+        );
+        assert_eq!(fmt_time(1_689_177_396), "2023-07-12T15:56:36Z");
+        assert_eq!(url_host("https://rekor.sigstore.dev"), "rekor.sigstore.dev");
+        assert_eq!(url_host("http://localhost:8000/api"), "localhost:8000");
+        assert_eq!(url_host("rekor-local"), "rekor-local");
+    }
+
+    #[test]
+    fn protobuf_int64() {
+        assert_eq!(json_i64("n", &serde_json::json!("42")).unwrap(), 42);
+        assert_eq!(json_i64("n", &serde_json::json!(42)).unwrap(), 42);
+        assert!(
+            json_u64("n", &serde_json::json!("-1"))
+                .unwrap_err()
+                .reason()
+                .contains("negative")
+        );
+        assert!(json_i64("n", &serde_json::json!("4x")).is_err());
+    }
+}

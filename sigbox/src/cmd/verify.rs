@@ -1,0 +1,98 @@
+//! `sigbox verify` (alias `verify-bundle`, the sigstore-conformance protocol): checks a bundle
+//! against a trusted root and an identity or a key. Exit 0 only when it verifies; otherwise one
+//! line naming the reason.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use client::{Artifact, Bundle, Policy, TrustedRoot, Verifier};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The bundle to check.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// A PEM public key the bundle must be signed with (instead of an identity).
+    #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    key: Option<PathBuf>,
+    /// The exact certificate identity (email or URI SAN).
+    #[arg(long, requires = "certificate_oidc_issuer")]
+    certificate_identity: Option<String>,
+    /// The exact OIDC issuer of the certificate.
+    #[arg(long, requires = "certificate_identity")]
+    certificate_oidc_issuer: Option<String>,
+    /// `trusted_root.json` (default: the running stack's).
+    #[arg(long)]
+    trusted_root: Option<PathBuf>,
+    /// The stack's URL, when no trusted root is given (default: from `<state>/ready.json`).
+    #[arg(long, env = "SIGBOX_URL")]
+    url: Option<String>,
+    /// State directory of the running stack, to find its URL.
+    #[arg(long, env = "SIGBOX_STATE", default_value = ".sigbox")]
+    state: PathBuf,
+    /// The artifact: a file, or `sha256:<hex>` when no such file exists.
+    file_or_digest: String,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let root = match &args.trusted_root {
+        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        None => {
+            let url = match &args.url {
+                Some(url) => url.trim_end_matches('/').to_owned(),
+                None => crate::cmd::ready_url(&args.state)?,
+            };
+            let url = format!("{url}/trust/trusted_root.json");
+            reqwest::blocking::get(&url)
+                .and_then(reqwest::blocking::Response::error_for_status)
+                .and_then(|r| r.bytes())
+                .with_context(|| format!("fetching {url}"))?
+                .to_vec()
+        }
+    };
+    let root = TrustedRoot::from_json(&root)?;
+    let bundle_bytes = std::fs::read(&args.bundle)
+        .with_context(|| format!("reading {}", args.bundle.display()))?;
+    let bundle = Bundle::from_json(&bundle_bytes)?;
+    let policy = match (
+        &args.key,
+        &args.certificate_identity,
+        &args.certificate_oidc_issuer,
+    ) {
+        (Some(key), _, _) => Policy::Key(
+            std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?,
+        ),
+        (None, Some(san), Some(issuer)) => Policy::Identity {
+            san: san.clone(),
+            issuer: issuer.clone(),
+        },
+        _ => bail!("give --key, or --certificate-identity and --certificate-oidc-issuer"),
+    };
+    let data;
+    let artifact = if Path::new(&args.file_or_digest).exists() {
+        data = std::fs::read(&args.file_or_digest)
+            .with_context(|| format!("reading {}", args.file_or_digest))?;
+        Artifact::Bytes(&data)
+    } else if let Some(hex) = args.file_or_digest.strip_prefix("sha256:") {
+        let digest: [u8; 32] = hex::decode(hex)
+            .ok()
+            .and_then(|d| d.try_into().ok())
+            .context("sha256: wants 64 hex digits")?;
+        Artifact::Digest(digest)
+    } else {
+        bail!("{} is neither a file nor sha256:<hex>", args.file_or_digest);
+    };
+    // The client's own clock, as any verifier's.
+    let verifier = Verifier::new_at(root, stack::clock::Clock::system().now());
+    let verified = verifier.verify(&bundle, artifact, &policy)?;
+    let who = match (&verified.san, &verified.issuer) {
+        (Some(san), Some(issuer)) => format!("{san} ({issuer})"),
+        _ => "the given key".to_owned(),
+    };
+    eprintln!(
+        "OK: {} signed by {who}, log index {}",
+        args.bundle.display(),
+        verified.log_index
+    );
+    Ok(())
+}
