@@ -31,6 +31,8 @@ enum Command {
     /// Verify a bundle against a trusted root and an identity or a key.
     #[command(alias = "verify-bundle")]
     Verify(cmd::verify::Args),
+    /// Rotate a service's keys: fulcio, ctlog, rekor (new shard), tsa, oidc or tuf-root.
+    Rotate(cmd::rotate::Args),
     /// Print an OIDC identity token from the running stack's fake issuer.
     Token(cmd::token::Args),
 }
@@ -49,6 +51,7 @@ fn main() -> std::process::ExitCode {
         Command::Token(args) => cmd::token::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Sign(args) => cmd::sign::run(args),
+        Command::Rotate(args) => cmd::rotate::run(args),
         Command::Verify(args) => cmd::verify::run(args),
     };
     match result {

@@ -8,10 +8,12 @@
 pub mod clock;
 pub mod ctlog;
 pub mod fulcio;
+pub mod generations;
 pub mod http;
 pub mod keys;
 mod pubkey;
 pub mod rekor;
+mod rotation;
 pub mod state;
 pub mod tsa;
 pub mod tuf;
@@ -44,9 +46,15 @@ pub(crate) struct Services {
     pub(crate) admin_token: String,
     pub(crate) oidc: fake_oidc::Issuer,
     pub(crate) fulcio: Arc<fulcio::Fulcio>,
-    pub(crate) rekor: Arc<rekor::Rekor>,
-    pub(crate) tsa: Arc<tsa::Tsa>,
+    pub(crate) rekor: Arc<rekor::Shards>,
+    pub(crate) tsa: Arc<tsa::Authorities>,
     pub(crate) trust: Arc<tuf::Trust>,
+    /// What rotation needs to open the next generation.
+    pub(crate) seed: String,
+    pub(crate) url: String,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) epoch: i64,
+    pub(crate) generations: std::sync::Mutex<generations::Generations>,
 }
 
 /// Configures and starts a [`Stack`].
@@ -147,54 +155,82 @@ impl StackBuilder {
                 hex::encode(&keys.secret(Role::Admin, 0)[..16])
             )
         });
+        let gens = generations::Generations::load(state.path(), state.epoch())?;
+        let at = |kind: generations::Kind, g: usize| gens.of(kind)[g].start;
         let oidc = {
             let clock = self.clock.clone();
+            // Every generation's key stays in the JWKS; the last one signs.
             fake_oidc::Issuer::new(fake_oidc::IssuerConfig {
                 issuer_url: url.clone(),
-                keys: vec![fake_oidc::IssuerKey::with_thumbprint_kid(
-                    keys.signing_key(Role::Oidc, 0),
-                )],
+                keys: (0..gens.oidc.len())
+                    .map(|g| {
+                        fake_oidc::IssuerKey::with_thumbprint_kid(
+                            keys.signing_key(Role::Oidc, g as u32),
+                        )
+                    })
+                    .collect(),
                 clock: Arc::new(move || clock.unix()),
                 default_identity: fake_oidc::MintRequest::default(),
             })
         };
         // Rekor's checkpoint origin names the host it is reached at, as Rekor's does.
-        let rekor = Arc::new(rekor::Rekor::open(
-            &keys,
-            0,
-            self.clock.clone(),
-            &state.path().join("rekor").join("0"),
-            &addr.to_string(),
-        )?);
-        let tsa = Arc::new(tsa::Tsa::new(&keys, 0, self.clock.clone(), state.epoch())?);
-        let ctlog = Arc::new(ctlog::CtLog::open(
-            &keys,
-            0,
-            self.clock.clone(),
-            &state.path().join("ctlog").join("0"),
-        )?);
+        let mut shards = Vec::new();
+        for (g, span) in gens.rekor.iter().enumerate() {
+            shards.push(Arc::new(rekor::Rekor::open(
+                &keys,
+                g as u32,
+                span.offset,
+                self.clock.clone(),
+                &state.path().join("rekor").join(g.to_string()),
+                &addr.to_string(),
+            )?));
+        }
+        let rekor = Arc::new(rekor::Shards::new(shards));
+        let mut tsas = Vec::new();
+        for g in 0..gens.tsa.len() {
+            tsas.push(Arc::new(tsa::Tsa::new(
+                &keys,
+                g as u32,
+                self.clock.clone(),
+                at(generations::Kind::Tsa, g),
+            )?));
+        }
+        let tsa = Arc::new(tsa::Authorities::new(tsas));
+        let mut ctlogs = Vec::new();
+        for g in 0..gens.ctlog.len() {
+            ctlogs.push(Arc::new(ctlog::CtLog::open(
+                &keys,
+                g as u32,
+                self.clock.clone(),
+                &state.path().join("ctlog").join(g.to_string()),
+            )?));
+        }
+        let mut cas = Vec::new();
+        for g in 0..gens.fulcio.len() {
+            cas.push(fulcio::CaGeneration::new(
+                &keys,
+                g as u32,
+                at(generations::Kind::Fulcio, g),
+            )?);
+        }
         let fulcio = Arc::new(fulcio::Fulcio::new(
-            fulcio::CaGeneration::new(&keys, 0, state.epoch())?,
-            ctlog,
+            cas,
+            Arc::new(ctlog::CtLogs::new(ctlogs)),
             oidc.clone(),
             self.clock.clone(),
             self.sct_mode,
         ));
         let trust = Arc::new(tuf::Trust::open(
-            tuf::TrustInputs {
-                url: url.clone(),
-                issuer_url: oidc.issuer_url().to_owned(),
-                epoch: time::OffsetDateTime::from_unix_timestamp(state.epoch())
-                    .context("state epoch")?,
-                fulcio_chain: vec![
-                    fulcio.ca().intermediate_der.clone(),
-                    fulcio.ca().root_der.clone(),
-                ],
-                rekor_key: rekor.public_key_der(),
-                ctlog_key: fulcio.ctlog().public_key_der().to_vec(),
-                tsa_chain: tsa.chain_der(),
-            },
-            tuf::role_keys(&keys, 0),
+            rotation::trust_inputs(
+                &url,
+                oidc.issuer_url(),
+                state.epoch(),
+                &gens,
+                &fulcio,
+                &rekor,
+                &tsa,
+            )?,
+            tuf::role_keys(&keys, gens.current(generations::Kind::TufRoot)),
             self.tuf_expiry,
             self.clock.now(),
             &state.path().join("tuf"),
@@ -207,6 +243,11 @@ impl StackBuilder {
             rekor,
             tsa,
             trust,
+            seed: self.seed.clone(),
+            url: url.clone(),
+            state_dir: state.path().to_path_buf(),
+            epoch: state.epoch(),
+            generations: std::sync::Mutex::new(gens),
         });
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -300,9 +341,24 @@ impl Stack {
         &self.services.fulcio
     }
 
-    /// The CT log Fulcio's SCTs come from.
-    pub fn ctlog(&self) -> &ctlog::CtLog {
+    /// The CT log Fulcio's SCTs come from now.
+    pub fn ctlog(&self) -> Arc<ctlog::CtLog> {
         self.services.fulcio.ctlog()
+    }
+
+    /// Rotates `kind`: a new key generation (for Rekor, a new shard), the old one retired at
+    /// the clock's now, new trust material published.
+    pub fn rotate(&self, kind: generations::Kind) -> anyhow::Result<u32> {
+        self.services.rotate(kind)
+    }
+
+    /// Every generation of every rotating service.
+    pub fn generations(&self) -> generations::Generations {
+        self.services
+            .generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The trust material and its TUF repository.
@@ -310,14 +366,19 @@ impl Stack {
         &self.services.trust
     }
 
-    /// The Rekor v1 log.
-    pub fn rekor(&self) -> &rekor::Rekor {
+    /// The active Rekor v1 shard.
+    pub fn rekor(&self) -> Arc<rekor::Rekor> {
+        self.services.rekor.active()
+    }
+
+    /// Every Rekor v1 shard.
+    pub fn rekor_shards(&self) -> &rekor::Shards {
         &self.services.rekor
     }
 
-    /// The RFC 3161 timestamp authority.
-    pub fn tsa(&self) -> &tsa::Tsa {
-        &self.services.tsa
+    /// The RFC 3161 timestamp authority stamping now.
+    pub fn tsa(&self) -> Arc<tsa::Tsa> {
+        self.services.tsa.current()
     }
 
     /// The admin bearer token.
@@ -328,17 +389,19 @@ impl Stack {
     /// How to reach the stack.
     pub fn ready(&self) -> Ready {
         let keys = KeyRing::new(&self.seed);
+        let gens = self.generations();
+        use generations::Kind;
         let public_keys = [
-            Role::FulcioRoot,
-            Role::Ctlog,
-            Role::Rekor,
-            Role::TsaRoot,
-            Role::Oidc,
+            (Role::FulcioRoot, Kind::Fulcio),
+            (Role::Ctlog, Kind::Ctlog),
+            (Role::Rekor, Kind::Rekor),
+            (Role::TsaRoot, Kind::Tsa),
+            (Role::Oidc, Kind::Oidc),
         ]
         .into_iter()
-        .map(|role| {
+        .map(|(role, kind)| {
             let pem = keys
-                .signing_key(role, 0)
+                .signing_key(role, gens.current(kind))
                 .verifying_key()
                 .to_public_key_pem(LineEnding::LF)
                 .unwrap_or_default();

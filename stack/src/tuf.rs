@@ -41,23 +41,24 @@ pub const OPERATOR: &str = "sigbox.test (testing only)";
 const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
 const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
-/// What the trust material is built from: public material of the running services.
+/// What the trust material is built from: public material of the running services, every
+/// generation of each (oldest first) with the span it was in use.
 #[derive(Debug, Clone)]
 pub struct TrustInputs {
     /// The stack URL (Fulcio, Rekor, CT log, OIDC issuer all answer there).
     pub url: String,
     /// The OIDC issuer URL.
     pub issuer_url: String,
-    /// When the state was created: the start of every generation's validity.
+    /// When the state was created: the start of the services' validity in the signing config.
     pub epoch: OffsetDateTime,
-    /// Fulcio: intermediate then root, DER.
-    pub fulcio_chain: Vec<Vec<u8>>,
-    /// Rekor v1's DER public key.
-    pub rekor_key: Vec<u8>,
-    /// The CT log's DER public key.
-    pub ctlog_key: Vec<u8>,
-    /// TSA: signing certificate then root, DER.
-    pub tsa_chain: Vec<Vec<u8>>,
+    /// Fulcio generations: intermediate then root, DER.
+    pub fulcio: Vec<(Vec<Vec<u8>>, Validity)>,
+    /// Rekor shards: DER public keys.
+    pub rekor: Vec<(Vec<u8>, Validity)>,
+    /// CT log generations: DER public keys.
+    pub ctlog: Vec<(Vec<u8>, Validity)>,
+    /// TSA generations: signing certificate then root, DER.
+    pub tsa: Vec<(Vec<Vec<u8>>, Validity)>,
 }
 
 fn name_part(cert_der: &[u8], oid: ObjectIdentifier) -> String {
@@ -119,14 +120,29 @@ impl TrustInputs {
         format!("{}/api/v1/timestamp", self.url)
     }
 
-    /// `trusted_root.json`.
+    /// `trusted_root.json`: every generation, each valid for its span.
     pub fn trusted_root_json(&self) -> String {
-        let v = self.validity();
         tuf_repo::trusted_root_json(&TrustedRootInput {
-            certificate_authorities: vec![authority(self.url.clone(), &self.fulcio_chain, v)],
-            tlogs: vec![log(self.url.clone(), &self.rekor_key, v)],
-            ctlogs: vec![log(self.url.clone(), &self.ctlog_key, v)],
-            timestamp_authorities: vec![authority(self.tsa_url(), &self.tsa_chain, v)],
+            certificate_authorities: self
+                .fulcio
+                .iter()
+                .map(|(chain, v)| authority(self.url.clone(), chain, *v))
+                .collect(),
+            tlogs: self
+                .rekor
+                .iter()
+                .map(|(key, v)| log(self.url.clone(), key, *v))
+                .collect(),
+            ctlogs: self
+                .ctlog
+                .iter()
+                .map(|(key, v)| log(self.url.clone(), key, *v))
+                .collect(),
+            timestamp_authorities: self
+                .tsa
+                .iter()
+                .map(|(chain, v)| authority(self.tsa_url(), chain, *v))
+                .collect(),
         })
     }
 
@@ -149,23 +165,47 @@ impl TrustInputs {
     }
 }
 
-/// The TUF keys of generation `generation`: one per role, from the seed.
-pub fn role_keys(keys: &KeyRing, generation: u32) -> RoleKeys {
+/// The TUF keys: root of `root_generation`, the other roles' of generation 0; one each, from
+/// the seed.
+pub fn role_keys(keys: &KeyRing, root_generation: u32) -> RoleKeys {
     RoleKeys {
-        root: vec![keys.signing_key(Role::TufRoot, generation)],
-        targets: vec![keys.signing_key(Role::TufTargets, generation)],
-        snapshot: vec![keys.signing_key(Role::TufSnapshot, generation)],
-        timestamp: vec![keys.signing_key(Role::TufTimestamp, generation)],
+        root: vec![keys.signing_key(Role::TufRoot, root_generation)],
+        targets: vec![keys.signing_key(Role::TufTargets, 0)],
+        snapshot: vec![keys.signing_key(Role::TufSnapshot, 0)],
+        timestamp: vec![keys.signing_key(Role::TufTimestamp, 0)],
     }
 }
 
 /// The published trust material and the repository that signs it.
 pub struct Trust {
+    files: Mutex<Files>,
+    repo: Mutex<Repository>,
+    dir: PathBuf,
+}
+
+/// The published files and what they were built from.
+#[derive(Debug, Clone)]
+struct Files {
     inputs: TrustInputs,
     trusted_root: String,
     signing_config: String,
-    repo: Mutex<Repository>,
-    dir: PathBuf,
+}
+
+impl Files {
+    fn new(inputs: TrustInputs) -> Self {
+        Self {
+            trusted_root: inputs.trusted_root_json(),
+            signing_config: inputs.signing_config_json(),
+            inputs,
+        }
+    }
+
+    fn targets(&self) -> [(&'static str, &[u8]); 2] {
+        [
+            (TRUSTED_ROOT, self.trusted_root.as_bytes()),
+            (SIGNING_CONFIG, self.signing_config.as_bytes()),
+        ]
+    }
 }
 
 impl std::fmt::Debug for Trust {
@@ -185,46 +225,70 @@ impl Trust {
         now: OffsetDateTime,
         dir: &Path,
     ) -> anyhow::Result<Self> {
-        let trusted_root = inputs.trusted_root_json();
-        let signing_config = inputs.signing_config_json();
-        let repo = Repository::create(
-            dir,
-            keys,
-            expiry,
-            now,
-            &[
-                (TRUSTED_ROOT, trusted_root.as_bytes()),
-                (SIGNING_CONFIG, signing_config.as_bytes()),
-            ],
-        )
-        .with_context(|| format!("TUF repository in {}", dir.display()))?;
+        let files = Files::new(inputs);
+        let repo = Repository::create(dir, keys, expiry, now, &files.targets())
+            .with_context(|| format!("TUF repository in {}", dir.display()))?;
         Ok(Self {
-            inputs,
-            trusted_root,
-            signing_config,
+            files: Mutex::new(files),
             repo: Mutex::new(repo),
             dir: dir.to_path_buf(),
         })
     }
 
+    fn files(&self) -> Files {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// What the files were built from.
-    pub fn inputs(&self) -> &TrustInputs {
-        &self.inputs
+    pub fn inputs(&self) -> TrustInputs {
+        self.files().inputs
     }
 
     /// `trusted_root.json`, as published.
-    pub fn trusted_root_json(&self) -> &str {
-        &self.trusted_root
+    pub fn trusted_root_json(&self) -> String {
+        self.files().trusted_root
     }
 
     /// `signing_config.v0.2.json`, as published.
-    pub fn signing_config_json(&self) -> &str {
-        &self.signing_config
+    pub fn signing_config_json(&self) -> String {
+        self.files().signing_config
     }
 
     /// sigstore-python's `--trust-config` file: both of the above in one `ClientTrustConfig`.
     pub fn client_trust_config_json(&self) -> String {
-        tuf_repo::client_trust_config_json(&self.trusted_root, &self.signing_config)
+        let f = self.files();
+        tuf_repo::client_trust_config_json(&f.trusted_root, &f.signing_config)
+    }
+
+    /// Rebuilds the files from `inputs` and publishes them as new targets, snapshot and
+    /// timestamp versions.
+    pub fn republish(&self, inputs: TrustInputs, now: OffsetDateTime) -> anyhow::Result<()> {
+        let files = Files::new(inputs);
+        let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        repo.publish_targets(now, &files.targets())
+            .context("publishing the TUF targets")?;
+        *self.files.lock().unwrap_or_else(|e| e.into_inner()) = files;
+        Ok(())
+    }
+
+    /// Replaces the root keys with `keys`' (a new root version signed by the old and the new
+    /// keys) and publishes new targets, snapshot and timestamp versions.
+    pub fn rotate_root(&self, keys: RoleKeys, now: OffsetDateTime) -> anyhow::Result<()> {
+        let files = self.files();
+        let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        repo.rotate_root(now, keys.root)
+            .context("rotating the TUF root")?;
+        repo.publish_targets(now, &files.targets())
+            .context("publishing the TUF targets")?;
+        Ok(())
+    }
+
+    /// Current versions of root, targets, snapshot and timestamp.
+    pub fn versions(&self) -> [u64; 4] {
+        self.repo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .versions()
     }
 
     /// The first `root.json` (version 1): what a TUF client is bootstrapped with.
@@ -262,8 +326,8 @@ pub fn routes(trust: Arc<Trust>) -> Router {
 async fn trust_file(State(trust): State<Arc<Trust>>, AxPath(file): AxPath<String>) -> Response {
     let json = |body: Vec<u8>| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     match file.as_str() {
-        TRUSTED_ROOT => json(trust.trusted_root_json().as_bytes().to_vec()),
-        SIGNING_CONFIG => json(trust.signing_config_json().as_bytes().to_vec()),
+        TRUSTED_ROOT => json(trust.trusted_root_json().into_bytes()),
+        SIGNING_CONFIG => json(trust.signing_config_json().into_bytes()),
         CLIENT_TRUST_CONFIG => json(trust.client_trust_config_json().into_bytes()),
         "root.json" => json(trust.bootstrap_root_json()),
         _ => ApiError::new(

@@ -3,6 +3,7 @@
 mod client;
 mod crash;
 mod export;
+mod rotate;
 mod support;
 mod token;
 mod up;

@@ -64,6 +64,51 @@ impl std::fmt::Display for CtError {
     }
 }
 
+/// Every CT log generation, oldest first; the last one issues SCTs and answers `/ct/v1/`.
+/// Retired logs stay in the trusted root (with an end) so their SCTs keep verifying.
+#[derive(Debug)]
+pub struct CtLogs {
+    logs: RwLock<Vec<Arc<CtLog>>>,
+}
+
+impl CtLogs {
+    /// The logs opened so far (at least one), oldest first.
+    pub fn new(logs: Vec<Arc<CtLog>>) -> Self {
+        assert!(!logs.is_empty(), "at least one CT log");
+        Self {
+            logs: RwLock::new(logs),
+        }
+    }
+
+    /// Every generation, oldest first.
+    pub fn all(&self) -> Vec<Arc<CtLog>> {
+        self.logs.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The current log.
+    pub fn current(&self) -> Arc<CtLog> {
+        self.all().pop().expect("at least one CT log")
+    }
+
+    /// Makes `log` current; it accepts the roots the previous one did.
+    pub fn push(&self, log: Arc<CtLog>) {
+        for root in self.current().roots() {
+            log.add_root(root);
+        }
+        self.logs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(log);
+    }
+
+    /// Accepts chains ending at this root in every generation.
+    pub fn add_root(&self, der: Vec<u8>) {
+        for log in self.all() {
+            log.add_root(der.clone());
+        }
+    }
+}
+
 /// One CT log (one key generation).
 pub struct CtLog {
     store: Arc<RocksStore>,
@@ -116,6 +161,11 @@ impl CtLog {
         if !roots.contains(&der) {
             roots.push(der);
         }
+    }
+
+    /// The accepted roots, DER.
+    pub fn roots(&self) -> Vec<Vec<u8>> {
+        self.roots.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// SHA-256 of the DER public key: the SCTs' log ID.

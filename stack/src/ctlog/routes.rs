@@ -12,11 +12,11 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use tlog::Hash;
 
-use super::{CtError, CtLog};
+use super::{CtError, CtLogs};
 use crate::http::ApiError;
 
 /// The log's routes.
-pub fn routes(log: Arc<CtLog>) -> Router {
+pub fn routes(logs: Arc<CtLogs>) -> Router {
     Router::new()
         .route("/ct/v1/add-chain", post(add_chain))
         .route("/ct/v1/add-pre-chain", post(add_pre_chain))
@@ -25,7 +25,7 @@ pub fn routes(log: Arc<CtLog>) -> Router {
         .route("/ct/v1/get-proof-by-hash", get(get_proof_by_hash))
         .route("/ct/v1/get-entries", get(get_entries))
         .route("/ct/v1/get-roots", get(get_roots))
-        .with_state(log)
+        .with_state(logs)
 }
 
 #[derive(Deserialize)]
@@ -56,21 +56,24 @@ fn sct_response(r: Result<super::Sct, CtError>) -> Response {
     }
 }
 
-async fn add_chain(State(log): State<Arc<CtLog>>, body: Bytes) -> Response {
+async fn add_chain(State(logs): State<Arc<CtLogs>>, body: Bytes) -> Response {
+    let log = logs.current();
     match decode_chain(&body) {
         Ok(chain) => sct_response(log.add_chain(&chain).await),
         Err(e) => e.into_response(),
     }
 }
 
-async fn add_pre_chain(State(log): State<Arc<CtLog>>, body: Bytes) -> Response {
+async fn add_pre_chain(State(logs): State<Arc<CtLogs>>, body: Bytes) -> Response {
+    let log = logs.current();
     match decode_chain(&body) {
         Ok(chain) => sct_response(log.add_pre_chain(&chain).await),
         Err(e) => e.into_response(),
     }
 }
 
-async fn get_sth(State(log): State<Arc<CtLog>>) -> Result<Response, ApiError> {
+async fn get_sth(State(logs): State<Arc<CtLogs>>) -> Result<Response, ApiError> {
+    let log = logs.current();
     Ok(Json(log.sth().map_err(ApiError::internal)?).into_response())
 }
 
@@ -81,9 +84,10 @@ struct ConsistencyQuery {
 }
 
 async fn get_sth_consistency(
-    State(log): State<Arc<CtLog>>,
+    State(logs): State<Arc<CtLogs>>,
     q: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let log = logs.current();
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     Ok(Json(
         log.consistency(q.first, q.second)
@@ -99,9 +103,10 @@ struct ProofQuery {
 }
 
 async fn get_proof_by_hash(
-    State(log): State<Arc<CtLog>>,
+    State(logs): State<Arc<CtLogs>>,
     q: Result<Query<ProofQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let log = logs.current();
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let hash = B64
         .decode(&q.hash)
@@ -127,13 +132,15 @@ struct EntriesQuery {
 }
 
 async fn get_entries(
-    State(log): State<Arc<CtLog>>,
+    State(logs): State<Arc<CtLogs>>,
     q: Result<Query<EntriesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let log = logs.current();
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     Ok(Json(log.entries(q.start, q.end).map_err(ApiError::bad_request)?).into_response())
 }
 
-async fn get_roots(State(log): State<Arc<CtLog>>) -> Response {
+async fn get_roots(State(logs): State<Arc<CtLogs>>) -> Response {
+    let log = logs.current();
     Json(log.roots_json()).into_response()
 }

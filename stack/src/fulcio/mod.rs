@@ -29,7 +29,7 @@ pub use ca::CaGeneration;
 pub use principal::{Principal, San};
 
 use crate::clock::Clock;
-use crate::ctlog::{CtLog, POISON_OID, SCT_LIST_OID, Sct, tbs_without};
+use crate::ctlog::{CtLog, CtLogs, POISON_OID, SCT_LIST_OID, Sct, tbs_without};
 use crate::pubkey::Verifier;
 
 /// The audience Fulcio's issuers are configured with (`client-id: sigstore`).
@@ -96,8 +96,9 @@ pub struct Issued {
 
 /// The CA service.
 pub struct Fulcio {
-    ca: CaGeneration,
-    ctlog: Arc<CtLog>,
+    /// Every CA generation, oldest first; the last one issues.
+    cas: std::sync::RwLock<Vec<Arc<CaGeneration>>>,
+    ctlogs: Arc<CtLogs>,
     oidc: fake_oidc::Issuer,
     clock: Clock,
     sct_mode: SctMode,
@@ -106,7 +107,7 @@ pub struct Fulcio {
 impl std::fmt::Debug for Fulcio {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fulcio")
-            .field("ca", &self.ca)
+            .field("cas", &self.cas)
             .field("sct_mode", &self.sct_mode)
             .finish_non_exhaustive()
     }
@@ -118,18 +119,22 @@ fn pem(der: &[u8]) -> String {
 }
 
 impl Fulcio {
-    /// A Fulcio issuing from `ca`, logging to `ctlog`, trusting tokens from `oidc`.
+    /// A Fulcio issuing from the last of `cas`, logging to the current of `ctlogs`, trusting
+    /// tokens from `oidc`.
     pub fn new(
-        ca: CaGeneration,
-        ctlog: Arc<CtLog>,
+        cas: Vec<CaGeneration>,
+        ctlogs: Arc<CtLogs>,
         oidc: fake_oidc::Issuer,
         clock: Clock,
         sct_mode: SctMode,
     ) -> Self {
-        ctlog.add_root(ca.root_der.clone());
+        assert!(!cas.is_empty(), "at least one CA generation");
+        for ca in &cas {
+            ctlogs.add_root(ca.root_der.clone());
+        }
         Self {
-            ca,
-            ctlog,
+            cas: std::sync::RwLock::new(cas.into_iter().map(Arc::new).collect()),
+            ctlogs,
             oidc,
             clock,
             sct_mode,
@@ -137,13 +142,35 @@ impl Fulcio {
     }
 
     /// The CA generation issuing now.
-    pub fn ca(&self) -> &CaGeneration {
-        &self.ca
+    pub fn ca(&self) -> Arc<CaGeneration> {
+        self.cas().pop().expect("at least one CA generation")
     }
 
-    /// The CT log the SCTs come from.
-    pub fn ctlog(&self) -> &Arc<CtLog> {
-        &self.ctlog
+    /// Every CA generation, oldest first.
+    pub fn cas(&self) -> Vec<Arc<CaGeneration>> {
+        self.cas
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Issues from `ca` from now on; the CT logs accept its chains.
+    pub fn rotate(&self, ca: CaGeneration) {
+        self.ctlogs.add_root(ca.root_der.clone());
+        self.cas
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Arc::new(ca));
+    }
+
+    /// The CT log the SCTs come from now.
+    pub fn ctlog(&self) -> Arc<CtLog> {
+        self.ctlogs.current()
+    }
+
+    /// Every CT log generation.
+    pub fn ctlogs(&self) -> &Arc<CtLogs> {
+        &self.ctlogs
     }
 
     /// The issuers whose tokens are accepted (`/api/v2/configuration`).
@@ -153,7 +180,8 @@ impl Fulcio {
 
     /// The trust bundle: intermediate then root, PEM.
     pub fn chain_pem(&self) -> Vec<String> {
-        vec![pem(&self.ca.intermediate_der), pem(&self.ca.root_der)]
+        let ca = self.ca();
+        vec![pem(&ca.intermediate_der), pem(&ca.root_der)]
     }
 
     /// The SPIFFE trust domain our issuer vouches for.
@@ -231,8 +259,11 @@ impl Fulcio {
     ) -> Result<Issued, CertifyError> {
         let internal = |e: anyhow::Error| CertifyError::Internal(e.to_string());
         let now = self.clock.unix();
+        // One generation for the whole certificate, even if a rotation lands meanwhile.
+        let ca = self.ca();
+        let ctlog = self.ctlog();
         let spki_der = spki.to_der().map_err(|e| internal(e.into()))?;
-        let mut extensions = self.ca.leaf_base_extensions(&spki).map_err(internal)?;
+        let mut extensions = ca.leaf_base_extensions(&spki).map_err(internal)?;
         let name = match &principal.san {
             San::Email(e) => GeneralName::Rfc822Name(
                 Ia5String::new(e)
@@ -259,13 +290,13 @@ impl Fulcio {
             version: Version::V3,
             serial_number: ca::serial(&[
                 b"sigbox/fulcio/leaf",
-                &self.ca.generation.to_be_bytes(),
+                &ca.generation.to_be_bytes(),
                 &spki_der,
                 token.as_bytes(),
                 &now.to_be_bytes(),
             ]),
-            signature: self.ca.signature_algorithm(),
-            issuer: self.ca.issuer_name().clone(),
+            signature: ca.signature_algorithm(),
+            issuer: ca.issuer_name().clone(),
             validity: ca::validity(now, CERT_LIFETIME).map_err(internal)?,
             subject: Name::default(),
             subject_public_key_info: spki,
@@ -273,13 +304,12 @@ impl Fulcio {
             subject_unique_id: None,
             extensions: Some(extensions),
         };
-        let chain_tail = [self.ca.intermediate_der.clone(), self.ca.root_der.clone()];
+        let chain_tail = [ca.intermediate_der.clone(), ca.root_der.clone()];
         let (leaf_der, detached_sct) = match self.sct_mode {
             SctMode::Embedded => {
                 let precert = with_extension(&tbs, POISON_OID, true, vec![0x05, 0x00]);
-                let precert_der = self.ca.sign_leaf(precert).map_err(internal)?;
-                let sct = self
-                    .ctlog
+                let precert_der = ca.sign_leaf(precert).map_err(internal)?;
+                let sct = ctlog
                     .add_pre_chain(&[
                         precert_der.clone(),
                         chain_tail[0].clone(),
@@ -292,8 +322,7 @@ impl Fulcio {
                 let list = der::asn1::OctetString::new(Sct::list(&[sct]))
                     .and_then(|o| o.to_der())
                     .map_err(|e| internal(e.into()))?;
-                let leaf_der = self
-                    .ca
+                let leaf_der = ca
                     .sign_leaf(with_extension(&tbs, SCT_LIST_OID, false, list))
                     .map_err(internal)?;
                 // The SCT signs the precertificate's TBS less the poison; a client checks it
@@ -314,9 +343,8 @@ impl Fulcio {
                 (leaf_der, None)
             }
             SctMode::Detached => {
-                let leaf_der = self.ca.sign_leaf(tbs).map_err(internal)?;
-                let sct = self
-                    .ctlog
+                let leaf_der = ca.sign_leaf(tbs).map_err(internal)?;
+                let sct = ctlog
                     .add_chain(&[
                         leaf_der.clone(),
                         chain_tail[0].clone(),

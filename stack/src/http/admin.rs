@@ -1,4 +1,4 @@
-//! `/admin/...`: clock control (and, as they land, faults and rotation), behind the admin token.
+//! `/admin/...`: clock control and rotation (and, as they land, faults), behind the admin token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +19,7 @@ pub(crate) fn routes(services: Arc<Services>) -> Router {
     Router::new()
         .route("/admin/clock", get(clock).post(set_clock))
         .route("/admin/clock/advance", post(advance_clock))
+        .route("/admin/rotate", post(rotate))
         .route_layer(axum::middleware::from_fn_with_state(
             services.clone(),
             require_admin_token,
@@ -104,4 +105,38 @@ async fn advance_clock(
     let Json(body) = body?;
     services.clock.advance(Duration::from_secs(body.seconds));
     Ok(clock_state(&services))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rotate {
+    /// `fulcio`, `ctlog`, `rekor`, `tsa`, `oidc` or `tuf-root`.
+    service: String,
+}
+
+#[derive(Serialize)]
+struct Rotated {
+    service: &'static str,
+    generation: u32,
+    /// TUF versions of root, targets, snapshot and timestamp after the rotation.
+    tuf_versions: [u64; 4],
+}
+
+async fn rotate(
+    State(services): State<Arc<Services>>,
+    body: Result<Json<Rotate>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Rotated>, ApiError> {
+    let Json(body) = body?;
+    let kind: crate::generations::Kind = body.service.parse().map_err(ApiError::bad_request)?;
+    // Rotation writes files and opens RocksDB: off the async workers.
+    let s = services.clone();
+    let generation = tokio::task::spawn_blocking(move || s.rotate(kind))
+        .await
+        .map_err(|e| ApiError::internal(format!("rotation task: {e}")))?
+        .map_err(|e| ApiError::internal(format!("rotating {}: {e:#}", kind.as_str())))?;
+    Ok(Json(Rotated {
+        service: kind.as_str(),
+        generation,
+        tuf_versions: services.trust.versions(),
+    }))
 }

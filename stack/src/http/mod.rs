@@ -21,7 +21,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .route("/healthz", get(healthz))
         .merge(services.oidc.router())
         .merge(crate::fulcio::routes::routes(services.fulcio.clone()))
-        .merge(crate::ctlog::routes(services.fulcio.ctlog().clone()))
+        .merge(crate::ctlog::routes(services.fulcio.ctlogs().clone()))
         .merge(crate::rekor::routes(services.rekor.clone()))
         .merge(crate::tsa::routes(services.tsa.clone()))
         .merge(crate::tuf::routes(services.trust.clone()))

@@ -8,6 +8,7 @@ mod dsse;
 mod hashedrekord;
 mod intoto;
 pub mod routes;
+mod shards;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use crate::clock::Clock;
 use crate::keys::{KeyRing, Role};
 
 pub use routes::routes;
+pub use shards::Shards;
 
 pub(crate) use crate::http::json::parse_body;
 
@@ -48,6 +50,7 @@ pub struct Rekor {
     origin: String,
     note_key: EcdsaNoteKey,
     clock: Clock,
+    offset: u64,
 }
 
 impl std::fmt::Debug for Rekor {
@@ -85,10 +88,12 @@ pub(crate) fn canonical_json(v: &Value) -> Vec<u8> {
 }
 
 impl Rekor {
-    /// Opens shard `shard` with its store in `dir` (created if missing).
+    /// Opens shard `shard` with its store in `dir` (created if missing); its entries' global
+    /// log indexes start at `offset` (the entries of the shards before it).
     pub fn open(
         keys: &KeyRing,
         shard: u32,
+        offset: u64,
         clock: Clock,
         dir: &Path,
         origin_host: &str,
@@ -120,7 +125,13 @@ impl Rekor {
             origin,
             note_key,
             clock,
+            offset,
         })
+    }
+
+    /// The global log index of this shard's first entry.
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
     /// SHA-256 of the DER public key.
@@ -201,7 +212,7 @@ impl Rekor {
             .ok_or_else(|| CreateError::Internal("appended entry not found".into()))
     }
 
-    /// The entry at `index`, with an inclusion proof in the current tree.
+    /// The entry at shard-local `index`, with an inclusion proof in the current tree.
     pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, String> {
         let size = self.store.tree_size().map_err(|e| e.to_string())?;
         self.entry_at(index, size)
@@ -269,18 +280,21 @@ impl Rekor {
             .map_err(|e| format!("inclusion proof for entry {index} does not verify: {e}"))?;
         let body = B64.encode(&stored.leaf);
         let log_id = hex::encode(self.log_id);
+        // Rekor's sharded log: `logIndex` (and the SET) are global, the inclusion proof's index
+        // is the leaf's within this shard's tree.
+        let global = self.offset + index;
         let set_payload = canonical_json(&json!({
             "body": body,
             "integratedTime": integrated_time,
             "logID": log_id,
-            "logIndex": index,
+            "logIndex": global,
         }));
         let set: DerSignature = self.key.sign(&set_payload);
         let json = json!({
             "body": body,
             "integratedTime": integrated_time,
             "logID": log_id,
-            "logIndex": index,
+            "logIndex": global,
             "verification": {
                 "inclusionProof": {
                     "checkpoint": self.checkpoint(size, &root),

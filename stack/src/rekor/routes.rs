@@ -12,11 +12,11 @@ use p256::pkcs8::LineEnding;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{CreateError, Rekor, parse_body};
+use super::{CreateError, Shards, parse_body};
 use crate::http::ApiError;
 
-/// The v1 routes of one shard.
-pub fn routes(rekor: Arc<Rekor>) -> Router {
+/// The v1 routes, over every shard.
+pub fn routes(rekor: Arc<Shards>) -> Router {
     Router::new()
         .route("/api/v1/log", get(get_log_info))
         .route("/api/v1/log/publicKey", get(get_public_key))
@@ -43,7 +43,7 @@ fn entry_response(status: StatusCode, entry: super::LogEntry) -> Response {
         .into_response()
 }
 
-async fn create_log_entry(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response {
+async fn create_log_entry(State(rekor): State<Arc<Shards>>, body: Bytes) -> Response {
     let proposed = match parse_body(&body) {
         Ok(v) => v,
         Err(e) => return ApiError::bad_request(e).into_response(),
@@ -72,7 +72,7 @@ struct IndexQuery {
 }
 
 async fn get_log_entry_by_index(
-    State(rekor): State<Arc<Rekor>>,
+    State(rekor): State<Arc<Shards>>,
     Query(q): Query<IndexQuery>,
 ) -> Response {
     let Some(raw) = q.log_index else {
@@ -90,7 +90,7 @@ async fn get_log_entry_by_index(
 }
 
 async fn get_log_entry_by_uuid(
-    State(rekor): State<Arc<Rekor>>,
+    State(rekor): State<Arc<Shards>>,
     Path(uuid): Path<String>,
 ) -> Response {
     match rekor.entry_by_uuid(&uuid) {
@@ -100,14 +100,14 @@ async fn get_log_entry_by_uuid(
     }
 }
 
-async fn get_log_info(State(rekor): State<Arc<Rekor>>) -> Response {
+async fn get_log_info(State(rekor): State<Arc<Shards>>) -> Response {
     match rekor.log_info() {
         Ok(v) => Json(v).into_response(),
         Err(e) => ApiError::internal(e).into_response(),
     }
 }
 
-async fn get_public_key(State(rekor): State<Arc<Rekor>>) -> Response {
+async fn get_public_key(State(rekor): State<Arc<Shards>>) -> Response {
     use p256::pkcs8::DecodePublicKey;
     use p256::pkcs8::EncodePublicKey;
     let pem = p256::ecdsa::VerifyingKey::from_public_key_der(&rekor.public_key_der())
@@ -124,7 +124,7 @@ struct ProofQuery {
     last_size: Option<String>,
 }
 
-async fn get_log_proof(State(rekor): State<Arc<Rekor>>, Query(q): Query<ProofQuery>) -> Response {
+async fn get_log_proof(State(rekor): State<Arc<Shards>>, Query(q): Query<ProofQuery>) -> Response {
     let parse = |name: &str, v: Option<String>, default: Option<u64>| match v {
         Some(s) => s
             .parse::<u64>()
@@ -148,7 +148,7 @@ struct SearchLogQuery {
     log_indexes: Vec<u64>,
 }
 
-async fn search_log_query(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response {
+async fn search_log_query(State(rekor): State<Arc<Shards>>, body: Bytes) -> Response {
     let q: SearchLogQuery = match parse_body(&body)
         .and_then(|v| serde_json::from_value(v).map_err(|e| format!("invalid search query: {e}")))
     {
@@ -206,7 +206,7 @@ fn public_key_index_key(pk: &Value) -> Result<String, String> {
     Ok(crate::pubkey::Verifier::from_pem(&pem)?.key_hash())
 }
 
-async fn search_index(State(rekor): State<Arc<Rekor>>, body: Bytes) -> Response {
+async fn search_index(State(rekor): State<Arc<Shards>>, body: Bytes) -> Response {
     let q: SearchIndex = match parse_body(&body)
         .and_then(|v| serde_json::from_value(v).map_err(|e| format!("invalid index query: {e}")))
     {

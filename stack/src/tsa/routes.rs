@@ -14,11 +14,11 @@ use base64::engine::general_purpose::STANDARD as B64;
 use der::Encode;
 use serde::Deserialize;
 
-use super::{Tsa, TsaError};
+use super::{Authorities, TsaError};
 use crate::http::ApiError;
 
 /// The TSA's routes.
-pub fn routes(tsa: Arc<Tsa>) -> Router {
+pub fn routes(tsa: Arc<Authorities>) -> Router {
     Router::new()
         .route("/api/v1/timestamp", post(get_timestamp_response))
         .route("/api/v1/timestamp/certchain", get(get_timestamp_cert_chain))
@@ -94,10 +94,11 @@ fn minimal_be(n: u64) -> Vec<u8> {
 }
 
 async fn get_timestamp_response(
-    State(tsa): State<Arc<Tsa>>,
+    State(tsas): State<Arc<Authorities>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let tsa = tsas.current();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -122,7 +123,8 @@ async fn get_timestamp_response(
     }
 }
 
-async fn get_timestamp_cert_chain(State(tsa): State<Arc<Tsa>>) -> Response {
+async fn get_timestamp_cert_chain(State(tsas): State<Arc<Authorities>>) -> Response {
+    let tsa = tsas.current();
     (
         [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
         tsa.chain_pem(),

@@ -5,5 +5,6 @@ mod fulcio_python;
 mod real_clients;
 mod rekor_python;
 mod rekor_v1;
+mod rotation;
 mod trust;
 mod tsa;

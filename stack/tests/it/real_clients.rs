@@ -17,7 +17,7 @@ use crate::rekor_python::python;
 
 const IDENTITY: &str = "alice@example.com";
 
-fn manifest_dir() -> PathBuf {
+pub(crate) fn manifest_dir() -> PathBuf {
     // Runtime, not env!(): a warm target dir may hold a binary built from another clone path.
     PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR")
@@ -25,7 +25,7 @@ fn manifest_dir() -> PathBuf {
     )
 }
 
-fn run(mut cmd: Command) -> (bool, String) {
+pub(crate) fn run(mut cmd: Command) -> (bool, String) {
     let out = cmd.output().expect("starting a client");
     let text = format!(
         "{}{}",
@@ -36,7 +36,7 @@ fn run(mut cmd: Command) -> (bool, String) {
 }
 
 /// sigstore-python's CLI, with its TUF cache and data in `home` (never the user's).
-fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
     let mut cmd = Command::new(python());
     cmd.args(["-m", "sigstore"])
         .args(args)
@@ -45,7 +45,7 @@ fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
     run(cmd)
 }
 
-fn sigstore_js(args: &[&str]) -> (bool, String) {
+pub(crate) fn sigstore_js(args: &[&str]) -> (bool, String) {
     let js = manifest_dir().join("../tools/js");
     assert!(
         js.join("node_modules/sigstore").exists(),

@@ -919,12 +919,15 @@ async fn serve(
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, stack::rekor::routes(rekor))
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            stack::rekor::routes(std::sync::Arc::new(stack::rekor::Shards::new(vec![rekor]))),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
     });
     (url, tx, task)
 }
@@ -939,7 +942,8 @@ async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
     let client = reqwest::Client::new();
     let key = SigningKey::from_slice(&[31; 32]).unwrap();
 
-    let rekor = Arc::new(Rekor::open(&keys, 0, clock.clone(), dir.path(), "rekor.test").unwrap());
+    let rekor =
+        Arc::new(Rekor::open(&keys, 0, 0, clock.clone(), dir.path(), "rekor.test").unwrap());
     let tree_id = rekor.tree_id();
     let (url, stop, task) = serve(rekor.clone()).await;
     let mut uuids = Vec::new();
@@ -960,7 +964,7 @@ async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
     task.await.unwrap();
     drop(rekor);
 
-    let rekor = Arc::new(Rekor::open(&keys, 0, clock, dir.path(), "rekor.test").unwrap());
+    let rekor = Arc::new(Rekor::open(&keys, 0, 0, clock, dir.path(), "rekor.test").unwrap());
     assert_eq!(rekor.tree_id(), tree_id);
     assert_eq!(rekor.tree_size(), 7);
     let (url, _stop, _task) = serve(rekor.clone()).await;

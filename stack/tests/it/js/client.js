@@ -5,6 +5,9 @@
 //   node client.js sign   URL TOKEN FILE BUNDLE_OUT
 //   node client.js attest URL TOKEN STATEMENT_FILE BUNDLE_OUT
 //   node client.js verify URL TUF_ROOT_JSON TUF_CACHE_DIR BUNDLE FILE IDENTITY ISSUER
+//   node client.js verify-with-root TRUSTED_ROOT_JSON BUNDLE FILE IDENTITY ISSUER
+//     (a trusted root given as a file, through @sigstore/verify, as sigstore-js's own
+//     `verify` builds its verifier once it has fetched the trusted root)
 // Exits 0 on success; otherwise prints the error and exits 1.
 'use strict';
 
@@ -50,6 +53,21 @@ async function main() {
     } else {
       await sigstore.verify(bundle, fs.readFileSync(file), opts);
     }
+    console.log('verified');
+  } else if (cmd === 'verify-with-root') {
+    const [bundleFile, file, identity, issuer] = rest;
+    const req = (m) => require(path.join(jsDir, 'node_modules', m));
+    const { TrustedRoot } = req('@sigstore/protobuf-specs');
+    const { bundleFromJSON } = req('@sigstore/bundle');
+    const v = req('@sigstore/verify');
+    const root = TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(url)));
+    const bundle = bundleFromJSON(JSON.parse(fs.readFileSync(bundleFile)));
+    const data = bundle.dsseEnvelope ? undefined : fs.readFileSync(file);
+    const verifier = new v.Verifier(v.toTrustMaterial(root));
+    verifier.verify(v.toSignedEntity(bundle, data), {
+      subjectAlternativeName: identity,
+      extensions: { issuer },
+    });
     console.log('verified');
   } else {
     throw new Error(`unknown command ${cmd}`);

@@ -1,0 +1,220 @@
+//! Key generations: which generations of each rotating service exist and when each was in use.
+//!
+//! Written to `STATE/generations.json` on every rotation (atomically, before the rotation is
+//! answered), read on start, so a restarted stack serves every generation it ever had. A
+//! rotation starts the next generation at the clock's "now" and ends the current one a second
+//! later: those become `validFor.start` / `validFor.end` in the trusted root.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::state::write_atomic;
+
+/// What can be rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Fulcio's root and intermediate CA.
+    Fulcio,
+    /// The CT log: a new log (key and tree); Fulcio embeds SCTs from it.
+    Ctlog,
+    /// Rekor v1: a new shard (tree ID and key); older shards stay readable.
+    Rekor,
+    /// The timestamp authority's root and signing certificate.
+    Tsa,
+    /// The OIDC issuer's signing key (old keys stay in the JWKS).
+    Oidc,
+    /// The TUF root keys: `N+1.root.json` signed by the old and the new keys.
+    TufRoot,
+}
+
+impl Kind {
+    /// Every kind, in the order `sigbox rotate` lists them.
+    pub const ALL: [Self; 6] = [
+        Self::Fulcio,
+        Self::Ctlog,
+        Self::Rekor,
+        Self::Tsa,
+        Self::Oidc,
+        Self::TufRoot,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fulcio => "fulcio",
+            Self::Ctlog => "ctlog",
+            Self::Rekor => "rekor",
+            Self::Tsa => "tsa",
+            Self::Oidc => "oidc",
+            Self::TufRoot => "tuf-root",
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown rotation {s:?}, want one of fulcio, ctlog, rekor, tsa, oidc, tuf-root"
+                )
+            })
+    }
+}
+
+/// When one generation was in use (Unix seconds); `end` is `None` for the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// When it started.
+    pub start: i64,
+    /// When it was retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<i64>,
+    /// Rekor shards: the global index of this shard's first entry.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub offset: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Every generation of every kind, oldest first; the last of each list is current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generations {
+    /// Fulcio CA generations.
+    pub fulcio: Vec<Span>,
+    /// CT log generations.
+    pub ctlog: Vec<Span>,
+    /// Rekor shards.
+    pub rekor: Vec<Span>,
+    /// TSA generations.
+    pub tsa: Vec<Span>,
+    /// OIDC key generations.
+    pub oidc: Vec<Span>,
+    /// TUF root key generations.
+    pub tuf_root: Vec<Span>,
+}
+
+impl Generations {
+    /// One generation of everything, from `epoch`.
+    pub fn first(epoch: i64) -> Self {
+        let one = vec![Span {
+            start: epoch,
+            end: None,
+            offset: 0,
+        }];
+        Self {
+            fulcio: one.clone(),
+            ctlog: one.clone(),
+            rekor: one.clone(),
+            tsa: one.clone(),
+            oidc: one.clone(),
+            tuf_root: one,
+        }
+    }
+
+    /// `dir/generations.json`, or [`Self::first`] when the state is new.
+    pub fn load(dir: &Path, epoch: i64) -> anyhow::Result<Self> {
+        let path = dir.join("generations.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("parsing {}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::first(epoch)),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Writes `dir/generations.json` atomically.
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let json = serde_json::to_vec_pretty(self)?;
+        write_atomic(&dir.join("generations.json"), &json)
+    }
+
+    /// The list of `kind`.
+    pub fn of(&self, kind: Kind) -> &[Span] {
+        match kind {
+            Kind::Fulcio => &self.fulcio,
+            Kind::Ctlog => &self.ctlog,
+            Kind::Rekor => &self.rekor,
+            Kind::Tsa => &self.tsa,
+            Kind::Oidc => &self.oidc,
+            Kind::TufRoot => &self.tuf_root,
+        }
+    }
+
+    /// The current generation number of `kind`.
+    pub fn current(&self, kind: Kind) -> u32 {
+        u32::try_from(self.of(kind).len().saturating_sub(1)).unwrap_or(u32::MAX)
+    }
+
+    /// Starts the next generation of `kind` at `now`, ends the current one; returns its number.
+    /// `offset` is the new Rekor shard's first global index (0 for other kinds).
+    pub fn rotate(&mut self, kind: Kind, now: i64, offset: u64) -> u32 {
+        let list = match kind {
+            Kind::Fulcio => &mut self.fulcio,
+            Kind::Ctlog => &mut self.ctlog,
+            Kind::Rekor => &mut self.rekor,
+            Kind::Tsa => &mut self.tsa,
+            Kind::Oidc => &mut self.oidc,
+            Kind::TufRoot => &mut self.tuf_root,
+        };
+        // `now` is whole seconds but what the old generation signed last (SCTs, timestamps)
+        // carries milliseconds: its end is the next second, so the last thing it signed is
+        // inside its span. The one-second overlap is harmless: the old one signs nothing more.
+        if let Some(last) = list.last_mut() {
+            last.end = Some(now + 1);
+        }
+        list.push(Span {
+            start: now,
+            end: None,
+            offset,
+        });
+        u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_starts_the_new_and_ends_the_old_a_second_later() {
+        let mut g = Generations::first(100);
+        assert_eq!(g.rotate(Kind::Rekor, 200, 7), 1);
+        assert_eq!(g.rekor[0].end, Some(201));
+        assert_eq!(
+            g.rekor[1],
+            Span {
+                start: 200,
+                end: None,
+                offset: 7
+            }
+        );
+        assert_eq!(g.current(Kind::Rekor), 1);
+        assert_eq!(g.current(Kind::Fulcio), 0);
+        let dir = tempfile::tempdir().unwrap();
+        g.save(dir.path()).unwrap();
+        assert_eq!(Generations::load(dir.path(), 0).unwrap(), g);
+        assert_eq!(
+            Generations::load(&dir.path().join("none"), 5).unwrap(),
+            Generations::first(5)
+        );
+    }
+
+    #[test]
+    fn kinds_parse_by_name() {
+        for k in Kind::ALL {
+            assert_eq!(k.as_str().parse::<Kind>(), Ok(k));
+        }
+        assert!("root".parse::<Kind>().unwrap_err().contains("tuf-root"));
+    }
+}

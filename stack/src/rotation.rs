@@ -1,0 +1,167 @@
+//! Rotation: a new key generation for one service, the old one retired at the clock's "now",
+//! and new trust material published (a new trusted root as new TUF targets, snapshot and
+//! timestamp versions; for `tuf-root`, a new root version signed by the old and new keys).
+//!
+//! Order matters for durability: the new generation is built first (it can fail, and then
+//! nothing changed), `generations.json` is written next (so a restart serves the same
+//! generations), then the service switches, then the TUF repository publishes.
+//!
+//! Known limit: a Rekor rotation racing with appends can give the new shard an offset that an
+//! in-flight append to the old shard also takes; rotate Rekor while it is idle.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use time::OffsetDateTime;
+use tuf_repo::Validity;
+
+use crate::generations::{Generations, Kind, Span};
+use crate::keys::{KeyRing, Role};
+use crate::{Services, ctlog, fulcio, rekor, tsa, tuf};
+
+fn validity(span: &Span) -> anyhow::Result<Validity> {
+    let t = |s: i64| OffsetDateTime::from_unix_timestamp(s).context("generation time");
+    Ok(Validity {
+        start: t(span.start)?,
+        end: span.end.map(t).transpose()?,
+    })
+}
+
+/// The trust inputs of every generation the services hold, each valid for its span.
+pub(crate) fn trust_inputs(
+    url: &str,
+    issuer_url: &str,
+    epoch: i64,
+    gens: &Generations,
+    fulcio: &fulcio::Fulcio,
+    rekor: &rekor::Shards,
+    tsa: &tsa::Authorities,
+) -> anyhow::Result<tuf::TrustInputs> {
+    let zip = |spans: &[Span], n: usize, what: &str| -> anyhow::Result<Vec<Validity>> {
+        anyhow::ensure!(
+            spans.len() == n,
+            "{what}: {n} generations open but {} recorded",
+            spans.len()
+        );
+        spans.iter().map(validity).collect()
+    };
+    let cas = fulcio.cas();
+    let ctlogs = fulcio.ctlogs().all();
+    let shards = rekor.all();
+    let tsas = tsa.all();
+    Ok(tuf::TrustInputs {
+        url: url.to_owned(),
+        issuer_url: issuer_url.to_owned(),
+        epoch: OffsetDateTime::from_unix_timestamp(epoch).context("state epoch")?,
+        fulcio: cas
+            .iter()
+            .map(|ca| vec![ca.intermediate_der.clone(), ca.root_der.clone()])
+            .zip(zip(&gens.fulcio, cas.len(), "fulcio")?)
+            .collect(),
+        rekor: shards
+            .iter()
+            .map(|s| s.public_key_der())
+            .zip(zip(&gens.rekor, shards.len(), "rekor")?)
+            .collect(),
+        ctlog: ctlogs
+            .iter()
+            .map(|l| l.public_key_der().to_vec())
+            .zip(zip(&gens.ctlog, ctlogs.len(), "ctlog")?)
+            .collect(),
+        tsa: tsas
+            .iter()
+            .map(|t| t.chain_der())
+            .zip(zip(&gens.tsa, tsas.len(), "tsa")?)
+            .collect(),
+    })
+}
+
+impl Services {
+    /// Rotates `kind`; returns the new generation's number.
+    pub(crate) fn rotate(&self, kind: Kind) -> anyhow::Result<u32> {
+        let mut gens = self
+            .generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let keys = KeyRing::new(&self.seed);
+        let now = self.clock.unix();
+        let next = gens.current(kind) + 1;
+        let dir = |service: &str| self.state_dir.join(service).join(next.to_string());
+        let mut updated = gens.clone();
+        // Build first: nothing changes if this fails.
+        let switch: Box<dyn FnOnce() + Send> = match kind {
+            Kind::Fulcio => {
+                let ca = fulcio::CaGeneration::new(&keys, next, now)?;
+                updated.rotate(kind, now, 0);
+                let fulcio = self.fulcio.clone();
+                Box::new(move || fulcio.rotate(ca))
+            }
+            Kind::Ctlog => {
+                let log = ctlog::CtLog::open(&keys, next, self.clock.clone(), &dir("ctlog"))?;
+                updated.rotate(kind, now, 0);
+                let fulcio = self.fulcio.clone();
+                Box::new(move || fulcio.ctlogs().push(Arc::new(log)))
+            }
+            Kind::Rekor => {
+                let offset = self.rekor.next_offset();
+                let host = self
+                    .url
+                    .strip_prefix("http://")
+                    .unwrap_or(&self.url)
+                    .to_owned();
+                let shard = rekor::Rekor::open(
+                    &keys,
+                    next,
+                    offset,
+                    self.clock.clone(),
+                    &dir("rekor"),
+                    &host,
+                )?;
+                updated.rotate(kind, now, offset);
+                let shards = self.rekor.clone();
+                Box::new(move || shards.push(Arc::new(shard)))
+            }
+            Kind::Tsa => {
+                let authority = tsa::Tsa::new(&keys, next, self.clock.clone(), now)?;
+                updated.rotate(kind, now, 0);
+                let tsas = self.tsa.clone();
+                Box::new(move || tsas.push(Arc::new(authority)))
+            }
+            Kind::Oidc => {
+                let key =
+                    fake_oidc::IssuerKey::with_thumbprint_kid(keys.signing_key(Role::Oidc, next));
+                updated.rotate(kind, now, 0);
+                let oidc = self.oidc.clone();
+                Box::new(move || oidc.rotate(key))
+            }
+            Kind::TufRoot => {
+                updated.rotate(kind, now, 0);
+                Box::new(|| {})
+            }
+        };
+        updated
+            .save(&self.state_dir)
+            .context("recording the new generation")?;
+        *gens = updated;
+        switch();
+        let at = self.clock.now();
+        if kind == Kind::TufRoot {
+            self.trust.rotate_root(tuf::role_keys(&keys, next), at)?;
+        } else {
+            self.trust.republish(
+                trust_inputs(
+                    &self.url,
+                    self.oidc.issuer_url(),
+                    self.epoch,
+                    &gens,
+                    &self.fulcio,
+                    &self.rekor,
+                    &self.tsa,
+                )?,
+                at,
+            )?;
+        }
+        tracing::info!(kind = kind.as_str(), generation = next, "rotated");
+        Ok(next)
+    }
+}

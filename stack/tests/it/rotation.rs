@@ -1,0 +1,309 @@
+//! The rotation cycle: sign, rotate every kind in turn, sign again after each; every bundle
+//! verifies with the refreshed trust root in sigstore-python, sigstore-js (through TUF, from
+//! root version 1) and our client; a CA's end date is enforced.
+
+use std::process::Command;
+
+use fake_oidc::MintRequest;
+use serde_json::Value;
+use stack::Stack;
+use stack::generations::Kind;
+
+use crate::real_clients::{run, sigstore_js, sigstore_python};
+
+const IDENTITY: &str = "alice@example.com";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_rotation_keeps_old_and_new_bundles_verifying() {
+    // System clock: the clients check times against their own.
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let issuer = stack.oidc().issuer_url().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let first_root = stack.trust().bootstrap_root_json();
+    std::fs::write(p("root.json"), &first_root).unwrap();
+    std::fs::write(p("a.txt"), b"signed across rotations\n").unwrap();
+    let home = dir.path().join("py");
+    let before = stack.trust().versions();
+
+    // Sign with sigstore-python and our client, from the trust material current at the time.
+    let mut bundles: Vec<(String, &str)> = Vec::new();
+    let sign_round = |round: &str, bundles: &mut Vec<(String, &str)>| {
+        let tc = p(&format!("trust-{round}.json"));
+        std::fs::write(&tc, stack.trust().client_trust_config_json()).unwrap();
+        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let py = p(&format!("py-{round}.json"));
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_python(
+                &home,
+                &[
+                    "--trust-config",
+                    &tc,
+                    "sign",
+                    "--identity-token",
+                    &token,
+                    "--bundle",
+                    &py,
+                    &p("a.txt"),
+                ],
+            )
+        });
+        assert!(ok, "sigstore-python sign after {round}: {out}");
+        bundles.push((py, "sigstore-python"));
+        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let services = client::sign::Services::from_signing_config(
+            stack.trust().signing_config_json().as_bytes(),
+            stack.clock().now(),
+        )
+        .unwrap();
+        let ours = p(&format!("ours-{round}.json"));
+        let bundle = tokio::task::block_in_place(|| {
+            client::sign::sign(
+                &services,
+                &token,
+                client::sign::Payload::Message(b"signed across rotations\n"),
+            )
+        })
+        .unwrap_or_else(|e| panic!("our client signing after {round}: {e}"));
+        std::fs::write(&ours, bundle.to_string()).unwrap();
+        bundles.push((ours, "sigbox"));
+    };
+    sign_round("start", &mut bundles);
+    for kind in Kind::ALL {
+        let generation = stack.rotate(kind).unwrap();
+        assert_eq!(generation, 1, "{kind:?}");
+        sign_round(kind.as_str(), &mut bundles);
+    }
+
+    // Every rotation published new targets, snapshot and timestamp; tuf-root a new root.
+    let after = stack.trust().versions();
+    assert_eq!(
+        after[0],
+        before[0] + 1,
+        "one root rotation: {before:?} -> {after:?}"
+    );
+    for role in 1..4 {
+        assert!(
+            after[role] >= before[role] + Kind::ALL.len() as u64,
+            "role {role}: {before:?} -> {after:?}"
+        );
+    }
+    let root: Value = serde_json::from_str(&stack.trust().trusted_root_json()).unwrap();
+    for (field, n) in [
+        ("certificateAuthorities", 2),
+        ("tlogs", 2),
+        ("ctlogs", 2),
+        ("timestampAuthorities", 2),
+    ] {
+        let list = root[field].as_array().unwrap();
+        assert_eq!(list.len(), n, "{field}");
+        let valid = |i: usize| {
+            if field.ends_with("logs") {
+                list[i]["publicKey"]["validFor"].clone()
+            } else {
+                list[i]["validFor"].clone()
+            }
+        };
+        assert!(
+            valid(0)["end"].is_string(),
+            "{field}: the old generation has an end"
+        );
+        let t = |v: &Value| {
+            time::OffsetDateTime::parse(
+                v.as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            t(&valid(0)["end"]) - t(&valid(1)["start"]),
+            time::Duration::seconds(1),
+            "{field}: the old one ends a second after the new one starts"
+        );
+        assert!(
+            valid(1)["end"].is_null(),
+            "{field}: the current one has no end"
+        );
+    }
+
+    // With the refreshed trust root, every bundle verifies in every client.
+    let tc = p("trust-final.json");
+    std::fs::write(&tc, stack.trust().client_trust_config_json()).unwrap();
+    let trusted =
+        client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
+    let verifier = client::Verifier::new_at(trusted, stack.clock().now());
+    let policy = client::Policy::Identity {
+        san: IDENTITY.into(),
+        issuer: issuer.clone(),
+    };
+    for (bundle, signer) in &bundles {
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_python(
+                &home,
+                &[
+                    "--trust-config",
+                    &tc,
+                    "verify",
+                    "identity",
+                    "--bundle",
+                    bundle,
+                    "--cert-identity",
+                    IDENTITY,
+                    "--cert-oidc-issuer",
+                    &issuer,
+                    &p("a.txt"),
+                ],
+            )
+        });
+        assert!(ok, "sigstore-python refused {signer}'s {bundle}: {out}");
+        // sigstore-js starts from root version 1 and walks to the newest root.
+        let cache = tempfile::tempdir().unwrap();
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_js(&[
+                "verify",
+                &url,
+                &p("root.json"),
+                cache.path().to_str().unwrap(),
+                bundle,
+                &p("a.txt"),
+                IDENTITY,
+                &issuer,
+            ])
+        });
+        assert!(ok, "sigstore-js refused {signer}'s {bundle}: {out}");
+        let b = client::Bundle::from_json(&std::fs::read(bundle).unwrap()).unwrap();
+        verifier
+            .verify(
+                &b,
+                client::Artifact::Bytes(b"signed across rotations\n"),
+                &policy,
+            )
+            .unwrap_or_else(|e| panic!("our client refused {signer}'s {bundle}: {e}"));
+    }
+
+    // sigstore-python through TUF from root version 1, too.
+    let tuf = format!("{url}/tuf");
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_python(
+            &home,
+            &["--instance", &tuf, "trust-instance", &p("root.json")],
+        )
+    });
+    assert!(ok, "{out}");
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_python(
+            &home,
+            &[
+                "--instance",
+                &tuf,
+                "verify",
+                "identity",
+                "--bundle",
+                &bundles[0].0,
+                "--cert-identity",
+                IDENTITY,
+                "--cert-oidc-issuer",
+                &issuer,
+                &p("a.txt"),
+            ],
+        )
+    });
+    assert!(ok, "sigstore-python via TUF after a root rotation: {out}");
+    // python-tuf's ngclient walks 1.root.json -> 2.root.json.
+    let meta = dir.path().join("ngclient");
+    std::fs::create_dir_all(&meta).unwrap();
+    let script = "\
+import sys
+from tuf.ngclient import Updater
+meta, url, root = sys.argv[1:4]
+u = Updater(metadata_dir=meta, metadata_base_url=url, target_base_url=url + '/targets/', target_dir=meta, bootstrap=open(root, 'rb').read())
+u.refresh()
+print('root version', u._trusted_set.root.version)
+";
+    let (ok, out) = tokio::task::block_in_place(|| {
+        let mut cmd = Command::new(crate::rekor_python::python());
+        cmd.args(["-c", script])
+            .arg(&meta)
+            .arg(&tuf)
+            .arg(p("root.json"));
+        run(cmd)
+    });
+    assert!(ok && out.contains("root version 2"), "{out}");
+
+    // A CA's end date holds: with the first CA's span moved to before the first bundle was
+    // signed, the certificate it issued then is refused.
+    let mut root: Value = serde_json::from_str(&stack.trust().trusted_root_json()).unwrap();
+    root["certificateAuthorities"][0]["validFor"] =
+        serde_json::json!({"start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"});
+    let mut config: Value =
+        serde_json::from_str(&stack.trust().client_trust_config_json()).unwrap();
+    config["trustedRoot"] = root.clone();
+    std::fs::write(p("retired.json"), config.to_string()).unwrap();
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_python(
+            &home,
+            &[
+                "--trust-config",
+                &p("retired.json"),
+                "verify",
+                "identity",
+                "--bundle",
+                &bundles[0].0,
+                "--cert-identity",
+                IDENTITY,
+                "--cert-oidc-issuer",
+                &issuer,
+                &p("a.txt"),
+            ],
+        )
+    });
+    // A client difference, pinned: sigstore-python 4.5.1 takes every CA in the trusted root
+    // as an anchor whatever its validFor ("Return expired certificates too"), so it accepts.
+    assert!(
+        ok,
+        "sigstore-python now enforces a CA's validFor: update docs/status.md: {out}"
+    );
+    std::fs::write(p("retired_root.json"), root.to_string()).unwrap();
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_js(&[
+            "verify-with-root",
+            &p("retired_root.json"),
+            &bundles[0].0,
+            &p("a.txt"),
+            IDENTITY,
+            &issuer,
+        ])
+    });
+    assert!(
+        !ok,
+        "sigstore-js accepted a certificate from a CA past its end: {out}"
+    );
+    assert!(out.contains("Failed to verify certificate chain"), "{out}");
+    // The same root unmodified: sigstore-js accepts, so the refusal above is the CA's span.
+    std::fs::write(p("current_root.json"), stack.trust().trusted_root_json()).unwrap();
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_js(&[
+            "verify-with-root",
+            &p("current_root.json"),
+            &bundles[0].0,
+            &p("a.txt"),
+            IDENTITY,
+            &issuer,
+        ])
+    });
+    assert!(ok, "sigstore-js with the trusted root as a file: {out}");
+    let retired = client::TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
+    let b = client::Bundle::from_json(&std::fs::read(&bundles[0].0).unwrap()).unwrap();
+    let err = client::Verifier::new_at(retired, stack.clock().now())
+        .verify(
+            &b,
+            client::Artifact::Bytes(b"signed across rotations\n"),
+            &policy,
+        )
+        .expect_err("our client accepted a certificate from a CA past its end");
+    assert!(
+        err.to_string().contains("is not valid at"),
+        "our client's reason: {err}"
+    );
+}
