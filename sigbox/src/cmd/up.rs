@@ -35,6 +35,18 @@ pub(crate) struct Args {
     /// Print the ready object as one line of JSON instead of the human line.
     #[arg(long)]
     json: bool,
+    /// Days TUF `timestamp.json` stays valid after it is signed.
+    #[arg(long, default_value_t = 7)]
+    tuf_timestamp_days: i64,
+    /// Days TUF `snapshot.json` stays valid.
+    #[arg(long, default_value_t = 21)]
+    tuf_snapshot_days: i64,
+    /// Days TUF `targets.json` stays valid.
+    #[arg(long, default_value_t = 182)]
+    tuf_targets_days: i64,
+    /// Days TUF `root.json` stays valid.
+    #[arg(long, default_value_t = 365)]
+    tuf_root_days: i64,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -55,7 +67,13 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let mut builder = Stack::builder()
         .seed(&args.seed)
         .listen(args.listen)
-        .clock(args.clock);
+        .clock(args.clock)
+        .tuf_expiry(tuf_repo::Expiry {
+            root: time::Duration::days(args.tuf_root_days),
+            targets: time::Duration::days(args.tuf_targets_days),
+            snapshot: time::Duration::days(args.tuf_snapshot_days),
+            timestamp: time::Duration::days(args.tuf_timestamp_days),
+        });
     if !args.ephemeral {
         builder = builder.state_dir(&args.state);
     }

@@ -143,3 +143,35 @@ fn sigint_stops_cleanly_too() {
         "SIGINT should stop sigbox cleanly: {status}"
     );
 }
+
+#[test]
+fn tuf_expiry_is_configurable_and_follows_the_stack_clock() {
+    let up = Up::start(&[
+        "--ephemeral",
+        "--clock",
+        "frozen=2026-01-01T00:00:00Z",
+        "--tuf-timestamp-days",
+        "2",
+        "--tuf-root-days",
+        "30",
+    ]);
+    let url = up.url();
+    let get = |path: &str| -> serde_json::Value {
+        reqwest::blocking::get(format!("{url}/tuf/{path}"))
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    assert_eq!(
+        get("timestamp.json")["signed"]["expires"],
+        "2026-01-03T00:00:00Z"
+    );
+    assert_eq!(
+        get("1.snapshot.json")["signed"]["expires"],
+        "2026-01-22T00:00:00Z"
+    );
+    assert_eq!(
+        get("1.root.json")["signed"]["expires"],
+        "2026-01-31T00:00:00Z"
+    );
+}

@@ -2,7 +2,7 @@
 //! served under `/tuf/`, and accepted by a stock TUF client (python-tuf's ngclient).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use stack::Stack;
@@ -145,4 +145,84 @@ print('root version', u._trusted_set.root.version)
     assert_eq!(got, stack.trust().trusted_root_json());
     let got = std::fs::read_to_string(targets.join("signing_config.v0.2.json")).unwrap();
     assert_eq!(got, stack.trust().signing_config_json());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for file in walk(from) {
+        let dest = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&file, dest).unwrap();
+    }
+}
+
+/// A stock TUF client (python-tuf's ngclient) refuses each attack on our repository: rollback
+/// of timestamp, snapshot and targets, mix-and-match snapshot, a root signed below threshold,
+/// an oversized timestamp, and a frozen (expired) timestamp from a stack whose clock stood
+/// still a month ago. The honest repository is accepted.
+#[tokio::test(flavor = "multi_thread")]
+async fn tuf_attacks_are_refused_by_a_stock_client() {
+    use stack::generations::Kind;
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new, newer, expired) = (
+        dir.path().join("old"),
+        dir.path().join("new"),
+        dir.path().join("newer"),
+        dir.path().join("expired"),
+    );
+    let stack = Stack::builder().start().await.unwrap();
+    let repo = stack.state_dir().join("tuf");
+    copy_dir(&repo, &old);
+    stack.rotate(Kind::TufRoot).unwrap();
+    copy_dir(&repo, &new);
+    stack.rotate(Kind::Tsa).unwrap();
+    copy_dir(&repo, &newer);
+    std::fs::write(
+        dir.path().join("root.json"),
+        stack.trust().bootstrap_root_json(),
+    )
+    .unwrap();
+    // A month-old frozen clock: everything it signed with a 7-day timestamp has expired.
+    let month_ago = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap()
+        - time::Duration::days(30);
+    let frozen = Stack::builder()
+        .seed("frozen")
+        .clock(Clock::frozen(month_ago))
+        .start()
+        .await
+        .unwrap();
+    copy_dir(&frozen.state_dir().join("tuf"), &expired);
+    std::fs::write(
+        dir.path().join("expired-root.json"),
+        frozen.trust().bootstrap_root_json(),
+    )
+    .unwrap();
+    let script = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap())
+        .join("tests/it/python/tuf_attacks.py");
+    let out = tokio::task::block_in_place(|| {
+        Command::new(python())
+            .arg(script)
+            .args([&old, &new, &newer, &dir.path().join("root.json"), &expired])
+            .arg(dir.path().join("expired-root.json"))
+            .output()
+            .unwrap()
+    });
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "an attack got through: {text}");
+    for (attack, reason) in [
+        ("timestamp rollback", "BadVersionNumberError"),
+        ("snapshot rollback", "LengthOrHashMismatchError"),
+        ("targets rollback", "LengthOrHashMismatchError"),
+        ("mix-and-match snapshot", "LengthOrHashMismatchError"),
+        ("root signed below threshold", "UnsignedMetadataError"),
+        ("oversized timestamp", "DownloadLengthMismatchError"),
+        ("expired timestamp (freeze)", "ExpiredMetadataError"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("refused {attack}:")))
+            .unwrap_or_else(|| panic!("no verdict for {attack}: {text}"));
+        assert!(line.contains(reason), "{attack}: {line}");
+    }
+    assert!(text.contains("honest root version 2"), "{text}");
 }
