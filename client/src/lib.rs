@@ -2,6 +2,7 @@
 //! verifiers. It never depends on the sigbox stack: it works against the public instance too.
 //!
 //! - [`sign::sign`] signs keylessly with the services a `signing_config.v0.2.json` names.
+//! - [`tuf::load`] gets the trusted root and signing config through a TUF repository.
 //!
 //! - [`TrustedRoot::from_json`] loads a protobuf-specs `TrustedRoot` (CAs, tlogs, ctlogs, TSAs,
 //!   each with its `validFor`).
@@ -24,6 +25,7 @@ mod rekor;
 pub mod sign;
 mod trust;
 mod tsa;
+pub mod tuf;
 mod verify;
 mod wire;
 

@@ -27,3 +27,26 @@ pub(crate) fn ready(state: &Path) -> anyhow::Result<stack::Ready> {
     })?;
     serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", file.display()))
 }
+
+/// Trust material through a TUF repository, from a `root.json` the user trusts, keeping
+/// metadata in `cache` (default: a temporary directory, so no rollback memory between runs).
+pub(crate) fn tuf_trust(
+    mirror: &str,
+    root: &Path,
+    cache: Option<&Path>,
+) -> anyhow::Result<client::tuf::Trust> {
+    let root = std::fs::read(root).with_context(|| format!("reading {}", root.display()))?;
+    let temp;
+    let cache = match cache {
+        Some(c) => c,
+        None => {
+            temp = tempfile::tempdir().context("creating a TUF cache")?;
+            temp.path()
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(runtime.block_on(client::tuf::load(mirror, &root, cache))?)
+}

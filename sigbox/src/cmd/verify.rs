@@ -22,8 +22,17 @@ pub(crate) struct Args {
     #[arg(long, requires = "certificate_identity")]
     certificate_oidc_issuer: Option<String>,
     /// `trusted_root.json` (default: the running stack's).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tuf_url")]
     trusted_root: Option<PathBuf>,
+    /// Get the trusted root through this TUF repository (with --tuf-root).
+    #[arg(long, requires = "tuf_root")]
+    tuf_url: Option<String>,
+    /// The TUF `root.json` to start from.
+    #[arg(long)]
+    tuf_root: Option<PathBuf>,
+    /// Where TUF metadata is kept between runs (rollback protection).
+    #[arg(long)]
+    tuf_cache: Option<PathBuf>,
     /// The stack's URL, when no trusted root is given (default: from `<state>/ready.json`).
     #[arg(long, env = "SIGBOX_URL")]
     url: Option<String>,
@@ -35,9 +44,14 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    let root = match &args.trusted_root {
-        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-        None => {
+    let root = match (&args.trusted_root, &args.tuf_url, &args.tuf_root) {
+        (Some(path), _, _) => {
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+        }
+        (None, Some(mirror), Some(root)) => {
+            crate::cmd::tuf_trust(mirror, root, args.tuf_cache.as_deref())?.trusted_root
+        }
+        _ => {
             let url = match &args.url {
                 Some(url) => url.trim_end_matches('/').to_owned(),
                 None => crate::cmd::ready_url(&args.state)?,

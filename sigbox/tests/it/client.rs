@@ -166,6 +166,24 @@ fn sigbox_and_sigstore_python_sign_and_verify_each_other() {
     let (ok, out) = verify(&p("ours.dsse.json"), &p("a.txt"), IDENTITY);
     assert!(ok, "sigbox verify-bundle DSSE: {out}");
 
+    // Our client can take its trust root through the stack's TUF repository instead.
+    let tuf = format!("{url}/tuf");
+    let (ok, out) = sigbox(&[
+        "verify-bundle",
+        "--bundle",
+        &p("ours.json"),
+        "--certificate-identity",
+        IDENTITY,
+        "--certificate-oidc-issuer",
+        &url,
+        "--tuf-url",
+        &tuf,
+        "--tuf-root",
+        &p("trust/root.json"),
+        &p("a.txt"),
+    ]);
+    assert!(ok, "sigbox verify-bundle through TUF: {out}");
+
     // sigstore-python and sigstore-js verify ours.
     for bundle in ["ours.json", "ours.dsse.json"] {
         let (ok, out) = sigstore_python(

@@ -226,3 +226,218 @@ async fn tuf_attacks_are_refused_by_a_stock_client() {
     }
     assert!(text.contains("honest root version 2"), "{text}");
 }
+
+/// Serves `dir` as static files on a loopback port until the returned sender fires.
+async fn serve_dir(dir: &Path) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (url, tx)
+}
+
+fn version(repo: &Path, role: &str) -> u64 {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.join(format!("{role}.json"))).unwrap()).unwrap();
+    v["signed"]["version"].as_u64().unwrap()
+}
+
+/// Our client's own trust loading (`client::tuf`, on tough) gets the trusted root through our
+/// repository from root v1, and refuses the same attacks a stock client does.
+#[tokio::test(flavor = "multi_thread")]
+async fn our_client_loads_trust_through_tuf_and_refuses_attacks() {
+    use stack::generations::Kind;
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name);
+    let stack = Stack::builder().start().await.unwrap();
+    let repo = stack.state_dir().join("tuf");
+    let root_v1 = stack.trust().bootstrap_root_json();
+    copy_dir(&repo, &d("old"));
+    stack.rotate(Kind::TufRoot).unwrap();
+    copy_dir(&repo, &d("new"));
+    stack.rotate(Kind::Tsa).unwrap();
+    copy_dir(&repo, &d("newer"));
+
+    // Honest: from root v1 to v2, the trusted root the stack publishes now.
+    let honest = client::tuf::load(
+        &format!("{}/tuf", stack.url()),
+        &root_v1,
+        &d("store-honest"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(honest.root_version, 2);
+    assert_eq!(
+        honest.trusted_root,
+        stack.trust().trusted_root_json().into_bytes()
+    );
+    assert_eq!(
+        honest.signing_config.unwrap(),
+        stack.trust().signing_config_json().into_bytes()
+    );
+
+    // Each attack: a client that has loaded `seen` (if any) loads a doctored copy of `repo`.
+    let attack = |name: &'static str,
+                  seen: Option<&'static str>,
+                  repo: &'static str,
+                  doctor: Box<dyn Fn(&Path) + Send>| {
+        let dir = dir.path().to_path_buf();
+        let root_v1 = root_v1.clone();
+        async move {
+            let store = dir.join(format!("store-{}", name.replace(' ', "-")));
+            if let Some(seen) = seen {
+                let (url, stop) = serve_dir(&dir.join(seen)).await;
+                client::tuf::load(&url, &root_v1, &store).await.unwrap();
+                let _ = stop.send(());
+            }
+            let served = dir.join(format!("served-{}", name.replace(' ', "-")));
+            copy_dir(&dir.join(repo), &served);
+            doctor(&served);
+            let (url, stop) = serve_dir(&served).await;
+            let result = client::tuf::load(&url, &root_v1, &store).await;
+            let _ = stop.send(());
+            match result {
+                Ok(_) => panic!("our client accepted the {name} attack"),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    let (old, newer) = (d("old"), d("newer"));
+    let (s_old, s_newer) = (version(&old, "snapshot"), version(&newer, "snapshot"));
+    let (t_old, t_newer) = (version(&old, "targets"), version(&newer, "targets"));
+    let s_new = version(&d("new"), "snapshot");
+    let from_old = |from: String, to: String| -> Box<dyn Fn(&Path) + Send> {
+        let old = old.clone();
+        Box::new(move |served: &Path| {
+            std::fs::copy(old.join(&from), served.join(&to)).unwrap();
+        })
+    };
+    let cases = [
+        (
+            "timestamp rollback",
+            attack(
+                "timestamp rollback",
+                Some("new"),
+                "old",
+                Box::new(|_: &Path| {}),
+            )
+            .await,
+            "previously fetched version 2",
+        ),
+        (
+            "snapshot rollback",
+            attack(
+                "snapshot rollback",
+                Some("new"),
+                "newer",
+                from_old(
+                    format!("{s_old}.snapshot.json"),
+                    format!("{s_newer}.snapshot.json"),
+                ),
+            )
+            .await,
+            "snapshot.json",
+        ),
+        (
+            "targets rollback",
+            attack(
+                "targets rollback",
+                Some("new"),
+                "newer",
+                from_old(
+                    format!("{t_old}.targets.json"),
+                    format!("{t_newer}.targets.json"),
+                ),
+            )
+            .await,
+            "hash mismatch",
+        ),
+        (
+            "mix-and-match snapshot",
+            attack(
+                "mix-and-match snapshot",
+                None,
+                "new",
+                from_old(
+                    format!("{s_old}.snapshot.json"),
+                    format!("{s_new}.snapshot.json"),
+                ),
+            )
+            .await,
+            "snapshot.json",
+        ),
+        (
+            "root below threshold",
+            attack(
+                "root below threshold",
+                None,
+                "new",
+                Box::new(|served: &Path| {
+                    let path = served.join("2.root.json");
+                    let mut root: serde_json::Value =
+                        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                    let sigs = root["signatures"].as_array_mut().unwrap();
+                    assert_eq!(sigs.len(), 2);
+                    // The old root's key signs first; keep only the new key's signature.
+                    let v1: serde_json::Value =
+                        serde_json::from_slice(&std::fs::read(served.join("1.root.json")).unwrap())
+                            .unwrap();
+                    let old_ids = v1["signed"]["roles"]["root"]["keyids"].clone();
+                    sigs.retain(|s| !old_ids.as_array().unwrap().contains(&s["keyid"]));
+                    std::fs::write(&path, root.to_string()).unwrap();
+                }),
+            )
+            .await,
+            "signature threshold of 1 not met for role root",
+        ),
+        (
+            "oversized timestamp",
+            attack(
+                "oversized timestamp",
+                None,
+                "new",
+                Box::new(|served: &Path| {
+                    let path = served.join("timestamp.json");
+                    let mut ts: serde_json::Value =
+                        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                    ts["signed"]["padding"] = "x".repeat(2 * 1024 * 1024).into();
+                    std::fs::write(&path, ts.to_string()).unwrap();
+                }),
+            )
+            .await,
+            "maximum size 1048576",
+        ),
+    ];
+    for (name, reason, needle) in cases {
+        assert!(
+            reason.to_lowercase().contains(needle),
+            "{name}: refused, but the reason does not name {needle:?}: {reason}"
+        );
+    }
+
+    // Freeze: a month-old frozen stack's timestamp has expired.
+    let month_ago = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap()
+        - time::Duration::days(30);
+    let frozen = Stack::builder()
+        .seed("frozen")
+        .clock(Clock::frozen(month_ago))
+        .start()
+        .await
+        .unwrap();
+    let err = client::tuf::load(
+        &format!("{}/tuf", frozen.url()),
+        &frozen.trust().bootstrap_root_json(),
+        &d("store-frozen"),
+    )
+    .await
+    .expect_err("our client accepted an expired timestamp");
+    assert!(err.to_string().to_lowercase().contains("expired"), "{err}");
+}
