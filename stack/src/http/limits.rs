@@ -12,7 +12,10 @@ use super::error::ApiError;
 /// JSON around the artifact's signature; DSSE envelopes are larger, so allow a little more).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Refuses a declared body over the limit with our error shape, before it is read.
+/// Bodies up to this size are read and dropped before a 413, so the client sees the answer.
+const DRAIN_LIMIT: usize = 8 * MAX_BODY_BYTES;
+
+/// Refuses a declared body over the limit with our error shape, before any handler sees it.
 ///
 /// Chunked bodies without a length are bounded by [`DefaultBodyLimit`] in the extractors, whose
 /// rejection the services map to the same shape.
@@ -25,6 +28,12 @@ pub(crate) async fn reject_oversized(request: Request<Body>, next: Next) -> Resp
     if let Some(len) = declared
         && len > MAX_BODY_BYTES as u64
     {
+        // Answering before the client has finished writing makes it see a broken pipe instead
+        // of our 413. Read (and drop) a moderately oversized body first, as a lingering close
+        // would; a huge one is not worth reading: the connection is closed on it.
+        if len <= DRAIN_LIMIT as u64 {
+            let _ = axum::body::to_bytes(request.into_body(), DRAIN_LIMIT).await;
+        }
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(

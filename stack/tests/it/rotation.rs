@@ -1,6 +1,7 @@
-//! The rotation cycle: sign, rotate every kind in turn, sign again after each; every bundle
-//! verifies with the refreshed trust root in sigstore-python, sigstore-js (through TUF, from
-//! root version 1) and our client; a CA's end date is enforced.
+//! The rotation cycle: sigstore-python, sigstore-js and our client sign, every kind is rotated
+//! in turn, they sign again after each; every bundle verifies with the refreshed trust root in
+//! sigstore-python, sigstore-js (through TUF, from root version 1) and our client; a CA's end
+//! date is enforced (by sigstore-js and our client; sigstore-python does not, pinned).
 
 use std::process::Command;
 
@@ -68,6 +69,12 @@ async fn every_rotation_keeps_old_and_new_bundles_verifying() {
         .unwrap_or_else(|e| panic!("our client signing after {round}: {e}"));
         std::fs::write(&ours, bundle.to_string()).unwrap();
         bundles.push((ours, "sigbox"));
+        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let js = p(&format!("js-{round}.json"));
+        let (ok, out) =
+            tokio::task::block_in_place(|| sigstore_js(&["sign", &url, &token, &p("a.txt"), &js]));
+        assert!(ok, "sigstore-js sign after {round}: {out}");
+        bundles.push((js, "sigstore-js"));
     };
     sign_round("start", &mut bundles);
     for kind in Kind::ALL {
