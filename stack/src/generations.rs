@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -179,6 +180,40 @@ impl Generations {
             offset,
         });
         u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
+    }
+}
+
+/// The open generations of one service, oldest first; the last one is current. Readers take
+/// a snapshot (`all`, `current`), so a rotation never changes a generation under a request.
+#[derive(Debug)]
+pub struct Set<T>(RwLock<Vec<Arc<T>>>);
+
+impl<T> Set<T> {
+    /// The generations opened so far (at least one), oldest first.
+    pub fn new(generations: Vec<Arc<T>>) -> Self {
+        assert!(!generations.is_empty(), "at least one generation");
+        Self(RwLock::new(generations))
+    }
+
+    /// Every generation, oldest first.
+    pub fn all(&self) -> Vec<Arc<T>> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The current generation.
+    pub fn current(&self) -> Arc<T> {
+        self.all().pop().expect("at least one generation")
+    }
+
+    /// Makes `next` the current generation.
+    pub fn push(&self, next: Arc<T>) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(next);
     }
 }
 

@@ -152,6 +152,20 @@ pub fn det_keygen_p256(seed: &[u8]) -> SigningKey {
     SigningKey::from_slice(&v).expect("det-keygen: second P-256 candidate out of range")
 }
 
+/// A log key's DER SubjectPublicKeyInfo and its log ID (SHA-256 of that DER, RFC 6962 §3.2's
+/// `LogID`, which Rekor uses too).
+pub(crate) fn log_identity(key: &SigningKey) -> anyhow::Result<(Vec<u8>, [u8; 32])> {
+    use p256::pkcs8::EncodePublicKey;
+    use sha2::Digest;
+    let spki = key
+        .verifying_key()
+        .to_public_key_der()
+        .map_err(|e| anyhow::anyhow!("encoding a log key: {e}"))?
+        .into_vec();
+    let id = sha2::Sha256::digest(&spki).into();
+    Ok((spki, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

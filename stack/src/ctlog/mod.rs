@@ -12,6 +12,8 @@ pub mod sct;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+use crate::generations::Set;
+
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -19,7 +21,6 @@ use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::EncodePublicKey;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tlog::proof::{consistency_proof, inclusion_proof, root_at};
@@ -67,27 +68,22 @@ impl std::fmt::Display for CtError {
 /// Every CT log generation, oldest first; the last one issues SCTs and answers `/ct/v1/`.
 /// Retired logs stay in the trusted root (with an end) so their SCTs keep verifying.
 #[derive(Debug)]
-pub struct CtLogs {
-    logs: RwLock<Vec<Arc<CtLog>>>,
-}
+pub struct CtLogs(Set<CtLog>);
 
 impl CtLogs {
     /// The logs opened so far (at least one), oldest first.
     pub fn new(logs: Vec<Arc<CtLog>>) -> Self {
-        assert!(!logs.is_empty(), "at least one CT log");
-        Self {
-            logs: RwLock::new(logs),
-        }
+        Self(Set::new(logs))
     }
 
     /// Every generation, oldest first.
     pub fn all(&self) -> Vec<Arc<CtLog>> {
-        self.logs.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.0.all()
     }
 
     /// The current log.
     pub fn current(&self) -> Arc<CtLog> {
-        self.all().pop().expect("at least one CT log")
+        self.0.current()
     }
 
     /// Makes `log` current; it accepts the roots the previous one did.
@@ -95,10 +91,7 @@ impl CtLogs {
         for root in self.current().roots() {
             log.add_root(root);
         }
-        self.logs
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(log);
+        self.0.push(log);
     }
 
     /// Accepts chains ending at this root in every generation.
@@ -133,12 +126,7 @@ impl CtLog {
     /// Opens generation `generation` with its store in `dir` (created if missing).
     pub fn open(keys: &KeyRing, generation: u32, clock: Clock, dir: &Path) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::Ctlog, generation);
-        let spki = key
-            .verifying_key()
-            .to_public_key_der()
-            .context("encoding the CT log key")?
-            .into_vec();
-        let log_id: [u8; 32] = Sha256::digest(&spki).into();
+        let (spki, log_id) = crate::keys::log_identity(&key)?;
         let store = Arc::new(
             RocksStore::open(dir)
                 .with_context(|| format!("opening CT log at {}", dir.display()))?,

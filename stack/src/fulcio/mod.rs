@@ -30,6 +30,7 @@ pub use principal::{Principal, San};
 
 use crate::clock::Clock;
 use crate::ctlog::{CtLog, CtLogs, POISON_OID, SCT_LIST_OID, Sct, tbs_without};
+use crate::generations::Set;
 use crate::pubkey::Verifier;
 
 /// The audience Fulcio's issuers are configured with (`client-id: sigstore`).
@@ -97,7 +98,7 @@ pub struct Issued {
 /// The CA service.
 pub struct Fulcio {
     /// Every CA generation, oldest first; the last one issues.
-    cas: std::sync::RwLock<Vec<Arc<CaGeneration>>>,
+    cas: Set<CaGeneration>,
     ctlogs: Arc<CtLogs>,
     oidc: fake_oidc::Issuer,
     clock: Clock,
@@ -133,7 +134,7 @@ impl Fulcio {
             ctlogs.add_root(ca.root_der.clone());
         }
         Self {
-            cas: std::sync::RwLock::new(cas.into_iter().map(Arc::new).collect()),
+            cas: Set::new(cas.into_iter().map(Arc::new).collect()),
             ctlogs,
             oidc,
             clock,
@@ -143,24 +144,18 @@ impl Fulcio {
 
     /// The CA generation issuing now.
     pub fn ca(&self) -> Arc<CaGeneration> {
-        self.cas().pop().expect("at least one CA generation")
+        self.cas.current()
     }
 
     /// Every CA generation, oldest first.
     pub fn cas(&self) -> Vec<Arc<CaGeneration>> {
-        self.cas
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.cas.all()
     }
 
     /// Issues from `ca` from now on; the CT logs accept its chains.
     pub fn rotate(&self, ca: CaGeneration) {
         self.ctlogs.add_root(ca.root_der.clone());
-        self.cas
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(Arc::new(ca));
+        self.cas.push(Arc::new(ca));
     }
 
     /// The CT log the SCTs come from now.
@@ -262,6 +257,9 @@ impl Fulcio {
         // One generation for the whole certificate, even if a rotation lands meanwhile.
         let ca = self.ca();
         let ctlog = self.ctlog();
+        let ct_failed = |e: crate::ctlog::CtError| {
+            CertifyError::Internal(format!("Error entering certificate in CTL: {e}"))
+        };
         let spki_der = spki.to_der().map_err(|e| internal(e.into()))?;
         let mut extensions = ca.leaf_base_extensions(&spki).map_err(internal)?;
         let name = match &principal.san {
@@ -316,9 +314,7 @@ impl Fulcio {
                         chain_tail[1].clone(),
                     ])
                     .await
-                    .map_err(|e| {
-                        CertifyError::Internal(format!("Error entering certificate in CTL: {e}"))
-                    })?;
+                    .map_err(ct_failed)?;
                 let list = der::asn1::OctetString::new(Sct::list(&[sct]))
                     .and_then(|o| o.to_der())
                     .map_err(|e| internal(e.into()))?;
@@ -351,9 +347,7 @@ impl Fulcio {
                         chain_tail[1].clone(),
                     ])
                     .await
-                    .map_err(|e| {
-                        CertifyError::Internal(format!("Error entering certificate in CTL: {e}"))
-                    })?;
+                    .map_err(ct_failed)?;
                 (leaf_der, Some(sct))
             }
         };

@@ -18,9 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::EncodePublicKey;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tlog::checkpoint::Checkpoint;
 use tlog::note::EcdsaNoteKey;
 use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
@@ -99,12 +97,7 @@ impl Rekor {
         origin_host: &str,
     ) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::Rekor, shard);
-        let spki = key
-            .verifying_key()
-            .to_public_key_der()
-            .context("encoding the Rekor key")?
-            .into_vec();
-        let log_id: [u8; 32] = Sha256::digest(&spki).into();
+        let (spki, log_id) = crate::keys::log_identity(&key)?;
         // Tree IDs are positive int64s in Rekor (Trillian); derive ours from the log ID so it
         // is stable across restarts and distinct per shard.
         let tree_id = (u64::from_be_bytes(log_id[..8].try_into().expect("8 bytes")) >> 1).max(1);

@@ -3,46 +3,36 @@
 //! global log indexes continue across shards, UUIDs carry their shard's tree ID, and `GET
 //! /api/v1/log` lists the frozen shards as `inactiveShards`.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::{CreateError, LogEntry, Rekor};
+use crate::generations::Set;
 
 /// Every shard, oldest first; the last is active.
 #[derive(Debug)]
-pub struct Shards {
-    shards: RwLock<Vec<Arc<Rekor>>>,
-}
+pub struct Shards(Set<Rekor>);
 
 impl Shards {
     /// The shards opened so far (at least one), oldest first.
     pub fn new(shards: Vec<Arc<Rekor>>) -> Self {
-        assert!(!shards.is_empty(), "a Rekor log has at least one shard");
-        Self {
-            shards: RwLock::new(shards),
-        }
+        Self(Set::new(shards))
     }
 
     /// Every shard, oldest first.
     pub fn all(&self) -> Vec<Arc<Rekor>> {
-        self.shards
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.0.all()
     }
 
     /// The shard that takes new entries.
     pub fn active(&self) -> Arc<Rekor> {
-        self.all().pop().expect("at least one shard")
+        self.0.current()
     }
 
     /// Makes `shard` the active one (the previous one takes no more entries).
     pub fn push(&self, shard: Arc<Rekor>) {
-        self.shards
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(shard);
+        self.0.push(shard);
     }
 
     /// The global index the next shard would start at.

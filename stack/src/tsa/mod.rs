@@ -9,7 +9,6 @@ mod routes;
 mod signer;
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -149,41 +148,7 @@ fn utc(unix: u64) -> anyhow::Result<Time> {
 }
 
 /// Every TSA generation, oldest first; the last one stamps.
-#[derive(Debug)]
-pub struct Authorities {
-    gens: std::sync::RwLock<Vec<Arc<Tsa>>>,
-}
-
-impl Authorities {
-    /// The generations so far (at least one), oldest first.
-    pub fn new(gens: Vec<Arc<Tsa>>) -> Self {
-        assert!(!gens.is_empty(), "at least one TSA generation");
-        Self {
-            gens: std::sync::RwLock::new(gens),
-        }
-    }
-
-    /// Every generation, oldest first.
-    pub fn all(&self) -> Vec<Arc<Tsa>> {
-        self.gens
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    /// The generation stamping now.
-    pub fn current(&self) -> Arc<Tsa> {
-        self.all().pop().expect("at least one TSA generation")
-    }
-
-    /// Stamps with `tsa` from now on.
-    pub fn push(&self, tsa: Arc<Tsa>) {
-        self.gens
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(tsa);
-    }
-}
+pub type Authorities = crate::generations::Set<Tsa>;
 
 impl Tsa {
     /// The chain and key of `generation`, valid from `not_before` (Unix seconds) for ten years.

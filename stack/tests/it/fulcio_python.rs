@@ -1,34 +1,16 @@
 //! sigstore-python (the pinned 4.5.x in `.venv`) requests a certificate from our Fulcio with its
 //! own client code and verifies the embedded SCT with its own verifier.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use fake_oidc::MintRequest;
 use stack::Stack;
 
-use crate::rekor_python::python;
+use crate::support::python_script;
 
 fn run(args: Vec<String>) -> (bool, String) {
-    // Runtime, not env!(): a warm target dir may hold a binary built from another clone path.
-    let script = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-    .join("tests/it/python/fulcio_sct.py");
-    let out = Command::new(python())
-        .arg(&script)
-        .args(args)
-        .output()
-        .expect("running python");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    python_script("fulcio_sct.py", &args)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,5 +6,6 @@ mod real_clients;
 mod rekor_python;
 mod rekor_v1;
 mod rotation;
+mod support;
 mod trust;
 mod tsa;

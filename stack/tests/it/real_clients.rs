@@ -6,57 +6,16 @@
 //! rejects a changed artifact and a wrong identity. DSSE attestations go through
 //! sigstore-python's `attest`, sigstore-js's library and its CLI (`@sigstore/cli`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fake_oidc::MintRequest;
 use sha2::{Digest, Sha256};
 use stack::Stack;
 
-use crate::rekor_python::python;
+use crate::support::{manifest_dir, run, sigstore_js, sigstore_python};
 
 const IDENTITY: &str = "alice@example.com";
-
-pub(crate) fn manifest_dir() -> PathBuf {
-    // Runtime, not env!(): a warm target dir may hold a binary built from another clone path.
-    PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-}
-
-pub(crate) fn run(mut cmd: Command) -> (bool, String) {
-    let out = cmd.output().expect("starting a client");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-/// sigstore-python's CLI, with its TUF cache and data in `home` (never the user's).
-pub(crate) fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(python());
-    cmd.args(["-m", "sigstore"])
-        .args(args)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    run(cmd)
-}
-
-pub(crate) fn sigstore_js(args: &[&str]) -> (bool, String) {
-    let js = manifest_dir().join("../tools/js");
-    assert!(
-        js.join("node_modules/sigstore").exists(),
-        "sigstore-js is not installed: run `.ci/run` or `just tools`"
-    );
-    let mut cmd = Command::new("node");
-    cmd.arg(manifest_dir().join("tests/it/js/client.js"))
-        .args(args)
-        .env("SIGBOX_JS_DIR", js);
-    run(cmd)
-}
 
 /// sigstore-rs: verifies `bundle` over `artifact` against our trusted root and the policy.
 async fn sigstore_rs(

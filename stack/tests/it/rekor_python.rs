@@ -1,45 +1,14 @@
 //! sigstore-python (the pinned 4.5.x in `.venv`) verifies our Rekor entries with its own
 //! transparency-log code, and refuses tampered ones.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use stack::Stack;
 
-pub(crate) fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("SIGBOX_PYTHON") {
-        return p.into();
-    }
-    let venv = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-    .join("../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with sigstore installed: run `.ci/run` or `just tools` (or set SIGBOX_PYTHON)"
-    );
-    venv
-}
+use crate::support::{python, python_script};
 
 fn run(url: &str, mode: &str) -> (bool, String) {
-    // Runtime, not env!(): a warm target dir may hold a binary built from another clone path.
-    let script = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-    .join("tests/it/python/rekor_verify.py");
-    let out = Command::new(python())
-        .arg(&script)
-        .args([url, mode])
-        .output()
-        .expect("running python");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    python_script("rekor_verify.py", &[url, mode])
 }
 
 #[tokio::test(flavor = "multi_thread")]

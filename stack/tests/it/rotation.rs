@@ -10,7 +10,7 @@ use serde_json::Value;
 use stack::Stack;
 use stack::generations::Kind;
 
-use crate::real_clients::{run, sigstore_js, sigstore_python};
+use crate::support::{python, run, sigstore_js, sigstore_python};
 
 const IDENTITY: &str = "alice@example.com";
 
@@ -229,7 +229,7 @@ u.refresh()
 print('root version', u._trusted_set.root.version)
 ";
     let (ok, out) = tokio::task::block_in_place(|| {
-        let mut cmd = Command::new(crate::rekor_python::python());
+        let mut cmd = Command::new(python());
         cmd.args(["-c", script])
             .arg(&meta)
             .arg(&tuf)

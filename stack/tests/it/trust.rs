@@ -2,14 +2,14 @@
 //! served under `/tuf/`, and accepted by a stock TUF client (python-tuf's ngclient).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use stack::Stack;
 use stack::clock::Clock;
 use time::OffsetDateTime;
 
-use crate::rekor_python::python;
+use crate::support::{python, python_script};
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -196,19 +196,21 @@ async fn tuf_attacks_are_refused_by_a_stock_client() {
         frozen.trust().bootstrap_root_json(),
     )
     .unwrap();
-    let script = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap())
-        .join("tests/it/python/tuf_attacks.py");
-    let out = tokio::task::block_in_place(|| {
-        Command::new(python())
-            .arg(script)
-            .args([&old, &new, &newer, &dir.path().join("root.json"), &expired])
-            .arg(dir.path().join("expired-root.json"))
-            .output()
+    let paths: Vec<String> = [&old, &new, &newer, &dir.path().join("root.json"), &expired]
+        .into_iter()
+        .map(|p| p.to_str().unwrap().to_owned())
+        .chain([dir
+            .path()
+            .join("expired-root.json")
+            .to_str()
             .unwrap()
+            .to_owned()])
+        .collect();
+    let (ok, text) = tokio::task::block_in_place(|| {
+        let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+        python_script("tuf_attacks.py", &args)
     });
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "an attack got through: {text}");
+    assert!(ok, "an attack got through: {text}");
     for (attack, reason) in [
         ("timestamp rollback", "BadVersionNumberError"),
         ("snapshot rollback", "LengthOrHashMismatchError"),
