@@ -211,20 +211,23 @@ async fn tuf_attacks_are_refused_by_a_stock_client() {
         python_script("tuf_attacks.py", &args)
     });
     assert!(ok, "an attack got through: {text}");
-    for (attack, reason) in [
-        ("timestamp rollback", "BadVersionNumberError"),
-        ("snapshot rollback", "LengthOrHashMismatchError"),
-        ("targets rollback", "LengthOrHashMismatchError"),
-        ("mix-and-match snapshot", "LengthOrHashMismatchError"),
-        ("root signed below threshold", "UnsignedMetadataError"),
-        ("oversized timestamp", "DownloadLengthMismatchError"),
-        ("expired timestamp (freeze)", "ExpiredMetadataError"),
+    // An old file under a new name is caught by the length or the hash the newer metadata
+    // records: which one depends on whether the old file is longer.
+    let mismatch: &[&str] = &["LengthOrHashMismatchError", "DownloadLengthMismatchError"];
+    for (attack, reasons) in [
+        ("timestamp rollback", &["BadVersionNumberError"][..]),
+        ("snapshot rollback", mismatch),
+        ("targets rollback", mismatch),
+        ("mix-and-match snapshot", mismatch),
+        ("root signed below threshold", &["UnsignedMetadataError"]),
+        ("oversized timestamp", &["DownloadLengthMismatchError"]),
+        ("expired timestamp (freeze)", &["ExpiredMetadataError"]),
     ] {
         let line = text
             .lines()
             .find(|l| l.starts_with(&format!("refused {attack}:")))
             .unwrap_or_else(|| panic!("no verdict for {attack}: {text}"));
-        assert!(line.contains(reason), "{attack}: {line}");
+        assert!(reasons.iter().any(|r| line.contains(r)), "{attack}: {line}");
     }
     assert!(text.contains("honest root version 2"), "{text}");
 }
@@ -360,7 +363,7 @@ async fn our_client_loads_trust_through_tuf_and_refuses_attacks() {
                 ),
             )
             .await,
-            "hash mismatch",
+            "targets.json",
         ),
         (
             "mix-and-match snapshot",
