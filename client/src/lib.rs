@@ -31,6 +31,6 @@ mod wire;
 
 pub use bundle::{Bundle, BundleVersion};
 pub use error::VerifyError;
-pub use policy::Policy;
+pub use policy::{Pattern, Policy};
 pub use trust::TrustedRoot;
 pub use verify::{Artifact, Verified, Verifier};

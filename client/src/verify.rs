@@ -7,7 +7,7 @@ use crate::cert::{Cert, EKU_CODE_SIGNING, verify_chain, verify_scts};
 use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, check_subject, pae};
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::{HashAlg, PublicKey};
-use crate::policy::Policy;
+use crate::policy::{Pattern, Policy};
 use crate::rekor::{SignerId, verify_entry};
 use crate::trust::TrustedRoot;
 use crate::tsa::verify_timestamp;
@@ -98,10 +98,10 @@ impl Verifier {
             (Policy::Key(_), _) => {
                 bail!("bundle is signed with a certificate but a managed key was required")
             }
-            (Policy::Identity { .. }, Material::PublicKey(_)) => {
+            (Policy::Identity { .. } | Policy::IdentityMatching { .. }, Material::PublicKey(_)) => {
                 bail!("bundle is signed with a managed key but no key was given")
             }
-            (Policy::Identity { .. }, Material::Chain(certs)) => {
+            (Policy::Identity { .. } | Policy::IdentityMatching { .. }, Material::Chain(certs)) => {
                 let leaf = Cert::from_der(&certs[0])?;
                 for der in &certs[1..] {
                     let c = Cert::from_der(der)?;
@@ -113,9 +113,10 @@ impl Verifier {
                 }
                 Signer::Cert(Box::new(leaf))
             }
-            (Policy::Identity { .. }, Material::Certificate(der)) => {
-                Signer::Cert(Box::new(Cert::from_der(der)?))
-            }
+            (
+                Policy::Identity { .. } | Policy::IdentityMatching { .. },
+                Material::Certificate(der),
+            ) => Signer::Cert(Box::new(Cert::from_der(der)?)),
         };
         let signer_id = match &signer {
             Signer::Cert(c) => SignerId::Cert(&c.der),
@@ -175,11 +176,11 @@ impl Verifier {
             "no verified time: no signed entry timestamp and no RFC 3161 timestamp"
         );
 
-        let (san, issuer) = match (&signer, policy) {
-            (Signer::Cert(leaf), Policy::Identity { san, issuer }) => {
+        let (san, issuer) = match (&signer, policy.patterns()) {
+            (Signer::Cert(leaf), Some((san, issuer))) => {
                 self.check_certificate(leaf, &times)?;
-                check_identity(leaf, san, issuer)?;
-                (Some(san.clone()), Some(issuer.clone()))
+                let (san, issuer) = check_identity(leaf, &san, &issuer)?;
+                (Some(san), Some(issuer))
             }
             _ => (None, None),
         };
@@ -277,18 +278,23 @@ impl Verifier {
     }
 }
 
-fn check_identity(leaf: &Cert, san: &str, issuer: &str) -> Result<()> {
+/// Checks the certificate's SAN and OIDC issuer; returns the ones that matched.
+fn check_identity(leaf: &Cert, san: &Pattern, issuer: &Pattern) -> Result<(String, String)> {
     let sans = leaf.sans()?;
-    ensure!(
-        sans.iter().any(|s| s == san),
-        "certificate identity {:?} does not match the expected `{san}`",
-        sans
-    );
-    let found = leaf.oidc_issuer()?;
-    match found {
-        Some(f) if f == issuer => Ok(()),
+    let mut matched = None;
+    for s in &sans {
+        if san.matches(s).map_err(VerifyError::new)? {
+            matched = Some(s.clone());
+            break;
+        }
+    }
+    let Some(matched) = matched else {
+        bail!("certificate identity {sans:?} does not match the expected {san}");
+    };
+    match leaf.oidc_issuer()? {
+        Some(f) if issuer.matches(&f).map_err(VerifyError::new)? => Ok((matched, f)),
         Some(f) => Err(VerifyError::new(format!(
-            "certificate OIDC issuer `{f}` does not match the expected `{issuer}`"
+            "certificate OIDC issuer `{f}` does not match the expected {issuer}"
         ))),
         None => Err(VerifyError::new("certificate has no OIDC issuer extension")),
     }

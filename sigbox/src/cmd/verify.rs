@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use client::{Artifact, Bundle, Policy, TrustedRoot, Verifier};
+use client::{Artifact, Bundle, Pattern, Policy, TrustedRoot, Verifier};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -13,14 +13,23 @@ pub(crate) struct Args {
     #[arg(long)]
     bundle: PathBuf,
     /// A PEM public key the bundle must be signed with (instead of an identity).
-    #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    #[arg(long, conflicts_with_all = [
+        "certificate_identity", "certificate_oidc_issuer",
+        "certificate_identity_regexp", "certificate_oidc_issuer_regexp",
+    ])]
     key: Option<PathBuf>,
     /// The exact certificate identity (email or URI SAN).
-    #[arg(long, requires = "certificate_oidc_issuer")]
+    #[arg(long, conflicts_with = "certificate_identity_regexp")]
     certificate_identity: Option<String>,
+    /// A regular expression the certificate identity must match (unanchored, as cosign's).
+    #[arg(long)]
+    certificate_identity_regexp: Option<String>,
     /// The exact OIDC issuer of the certificate.
-    #[arg(long, requires = "certificate_identity")]
+    #[arg(long, conflicts_with = "certificate_oidc_issuer_regexp")]
     certificate_oidc_issuer: Option<String>,
+    /// A regular expression the OIDC issuer must match (unanchored).
+    #[arg(long)]
+    certificate_oidc_issuer_regexp: Option<String>,
     /// `trusted_root.json` (default: the running stack's).
     #[arg(long, conflicts_with = "tuf_url")]
     trusted_root: Option<PathBuf>,
@@ -68,19 +77,28 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let bundle_bytes = std::fs::read(&args.bundle)
         .with_context(|| format!("reading {}", args.bundle.display()))?;
     let bundle = Bundle::from_json(&bundle_bytes)?;
-    let policy = match (
-        &args.key,
+    let pattern = |exact: &Option<String>, regex: &Option<String>| match (exact, regex) {
+        (Some(e), _) => Some(Pattern::Exact(e.clone())),
+        (None, Some(r)) => Some(Pattern::Regex(r.clone())),
+        (None, None) => None,
+    };
+    let san = pattern(
         &args.certificate_identity,
+        &args.certificate_identity_regexp,
+    );
+    let issuer = pattern(
         &args.certificate_oidc_issuer,
-    ) {
+        &args.certificate_oidc_issuer_regexp,
+    );
+    let policy = match (&args.key, san, issuer) {
         (Some(key), _, _) => Policy::Key(
             std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?,
         ),
-        (None, Some(san), Some(issuer)) => Policy::Identity {
-            san: san.clone(),
-            issuer: issuer.clone(),
-        },
-        _ => bail!("give --key, or --certificate-identity and --certificate-oidc-issuer"),
+        (None, Some(san), Some(issuer)) => Policy::IdentityMatching { san, issuer },
+        _ => bail!(
+            "give --key, or a certificate identity and an OIDC issuer \
+             (--certificate-identity[-regexp], --certificate-oidc-issuer[-regexp])"
+        ),
     };
     let data;
     let artifact = if Path::new(&args.file_or_digest).exists() {

@@ -166,6 +166,30 @@ fn sigbox_and_sigstore_python_sign_and_verify_each_other() {
     let (ok, out) = verify(&p("ours.dsse.json"), &p("a.txt"), IDENTITY);
     assert!(ok, "sigbox verify-bundle DSSE: {out}");
 
+    // Regular-expression policies (unanchored, as cosign's): a match, a miss and a bad one.
+    let regexp = |san: &str, issuer: &str| {
+        sigbox(&[
+            "verify-bundle",
+            "--bundle",
+            &p("ours.json"),
+            "--certificate-identity-regexp",
+            san,
+            "--certificate-oidc-issuer-regexp",
+            issuer,
+            "--trusted-root",
+            &trusted_root,
+            &p("a.txt"),
+        ])
+    };
+    let (ok, out) = regexp(r"^alice@example\.com$", r"^http://127\.0\.0\.1:\d+$");
+    assert!(ok, "regexp policy: {out}");
+    let (ok, out) = regexp("^mallory@", "127.0.0.1");
+    assert!(!ok && out.contains("a match for /^mallory@/"), "{out}");
+    let (ok, out) = regexp("alice", "^https://");
+    assert!(!ok && out.contains("OIDC issuer"), "{out}");
+    let (ok, out) = regexp("(", ".");
+    assert!(!ok && out.contains("invalid regular expression"), "{out}");
+
     // Our client can take its trust root through the stack's TUF repository instead.
     let tuf = format!("{url}/tuf");
     let (ok, out) = sigbox(&[
