@@ -36,6 +36,9 @@ pub struct Verified {
     pub log_index: u64,
 }
 
+/// The longest validity a signing certificate may have (Fulcio's are ten minutes).
+const MAX_CERT_LIFETIME_SECS: i64 = 24 * 3600;
+
 /// Verifies bundles against one trusted root, at one "now".
 #[derive(Debug, Clone)]
 pub struct Verifier {
@@ -262,6 +265,17 @@ impl Verifier {
         ensure!(
             leaf.allows_digital_signature()?,
             "signing certificate key usage does not allow digitalSignature"
+        );
+        // Fulcio certificates live ten minutes; one valid for more than a day is not what a
+        // Fulcio issues, whatever signed it (a long-lived stolen key is what the short life
+        // is there to prevent).
+        let lifetime = leaf.not_after - leaf.not_before;
+        ensure!(
+            lifetime <= MAX_CERT_LIFETIME_SECS,
+            "signing certificate is valid for {} hours ({} to {}), longer than a Fulcio certificate may be (24 hours)",
+            lifetime / 3600,
+            fmt_time(leaf.not_before),
+            fmt_time(leaf.not_after)
         );
         for &(what, t) in times {
             ensure!(

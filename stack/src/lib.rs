@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod ctlog;
+pub mod faults;
 pub mod fulcio;
 pub mod generations;
 pub mod http;
@@ -49,6 +50,7 @@ pub(crate) struct Services {
     pub(crate) rekor: Arc<rekor::Shards>,
     pub(crate) tsa: Arc<tsa::Authorities>,
     pub(crate) trust: Arc<tuf::Trust>,
+    pub(crate) faults: Arc<faults::Faults>,
     /// What rotation needs to open the next generation.
     pub(crate) seed: String,
     pub(crate) url: String,
@@ -156,6 +158,7 @@ impl StackBuilder {
             )
         });
         let gens = generations::Generations::load(state.path(), state.epoch())?;
+        let faults = Arc::new(faults::Faults::default());
         let at = |kind: generations::Kind, g: usize| gens.of(kind)[g].start;
         let oidc = {
             let clock = self.clock.clone();
@@ -185,7 +188,7 @@ impl StackBuilder {
                 &addr.to_string(),
             )?));
         }
-        let rekor = Arc::new(rekor::Shards::new(shards));
+        let rekor = Arc::new(rekor::Shards::new(shards, faults.clone()));
         let mut tsas = Vec::new();
         for g in 0..gens.tsa.len() {
             tsas.push(Arc::new(tsa::Tsa::new(
@@ -219,6 +222,7 @@ impl StackBuilder {
             oidc.clone(),
             self.clock.clone(),
             self.sct_mode,
+            faults.clone(),
         ));
         let trust = Arc::new(tuf::Trust::open(
             rotation::trust_inputs(
@@ -248,6 +252,7 @@ impl StackBuilder {
             state_dir: state.path().to_path_buf(),
             epoch: state.epoch(),
             generations: std::sync::Mutex::new(gens),
+            faults,
         });
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -350,6 +355,11 @@ impl Stack {
     /// the clock's now, new trust material published.
     pub fn rotate(&self, kind: generations::Kind) -> anyhow::Result<u32> {
         self.services.rotate(kind)
+    }
+
+    /// Faults on demand: arm one for the next N requests.
+    pub fn faults(&self) -> &faults::Faults {
+        &self.services.faults
     }
 
     /// Every generation of every rotating service.

@@ -29,9 +29,12 @@ pub use ca::CaGeneration;
 pub use principal::{Principal, San};
 
 use crate::clock::Clock;
-use crate::ctlog::{CtLog, CtLogs, POISON_OID, SCT_LIST_OID, Sct, tbs_without};
+use crate::ctlog::{CtLog, CtLogs, POISON_OID, SCT_LIST_OID, Sct, SignedEntry, tbs_without};
+use crate::faults::{Fault, Faults};
 use crate::generations::Set;
+use crate::keys::{KeyRing, Role};
 use crate::pubkey::Verifier;
+use crate::tsa::{IMPOSTOR_GENERATION, IMPOSTOR_SEED};
 
 /// The audience Fulcio's issuers are configured with (`client-id: sigstore`).
 pub const AUDIENCE: &str = "sigstore";
@@ -39,6 +42,8 @@ pub const AUDIENCE: &str = "sigstore";
 pub const CERT_LIFETIME: Duration = Duration::from_secs(600);
 
 const SAN_OID: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.29.17");
+const EXT_KEY_USAGE_OID: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.37");
 
 /// Where the SCT goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,6 +105,7 @@ pub struct Fulcio {
     /// Every CA generation, oldest first; the last one issues.
     cas: Set<CaGeneration>,
     ctlogs: Arc<CtLogs>,
+    faults: Arc<Faults>,
     oidc: fake_oidc::Issuer,
     clock: Clock,
     sct_mode: SctMode,
@@ -128,6 +134,7 @@ impl Fulcio {
         oidc: fake_oidc::Issuer,
         clock: Clock,
         sct_mode: SctMode,
+        faults: Arc<Faults>,
     ) -> Self {
         assert!(!cas.is_empty(), "at least one CA generation");
         for ca in &cas {
@@ -136,6 +143,7 @@ impl Fulcio {
         Self {
             cas: Set::new(cas.into_iter().map(Arc::new).collect()),
             ctlogs,
+            faults,
             oidc,
             clock,
             sct_mode,
@@ -255,14 +263,36 @@ impl Fulcio {
         let internal = |e: anyhow::Error| CertifyError::Internal(e.to_string());
         let now = self.clock.unix();
         // One generation for the whole certificate, even if a rotation lands meanwhile.
-        let ca = self.ca();
+        let fault = |f: Fault| self.faults.take(f);
+        let unknown_ca = fault(Fault::FulcioUnknownCa);
+        let ca = if unknown_ca {
+            Arc::new(
+                CaGeneration::new(
+                    &KeyRing::new(IMPOSTOR_SEED),
+                    IMPOSTOR_GENERATION,
+                    now - 3600,
+                )
+                .map_err(internal)?,
+            )
+        } else {
+            self.ca()
+        };
         let ctlog = self.ctlog();
         let ct_failed = |e: crate::ctlog::CtError| {
             CertifyError::Internal(format!("Error entering certificate in CTL: {e}"))
         };
         let spki_der = spki.to_der().map_err(|e| internal(e.into()))?;
         let mut extensions = ca.leaf_base_extensions(&spki).map_err(internal)?;
-        let name = match &principal.san {
+        if fault(Fault::FulcioNoCodeSigning) {
+            extensions.retain(|e| e.extn_id != EXT_KEY_USAGE_OID);
+        }
+        let other_san = fault(Fault::FulcioOtherSan);
+        let san = match (&principal.san, other_san) {
+            (San::Email(_), true) => San::Email("mallory@example.com".into()),
+            (San::Uri(_), true) => San::Uri("https://example.com/mallory".into()),
+            (san, false) => san.clone(),
+        };
+        let name = match &san {
             San::Email(e) => GeneralName::Rfc822Name(
                 Ia5String::new(e)
                     .map_err(|_| CertifyError::Invalid(format!("email {e:?} is not ASCII")))?,
@@ -295,7 +325,15 @@ impl Fulcio {
             ]),
             signature: ca.signature_algorithm(),
             issuer: ca.issuer_name().clone(),
-            validity: ca::validity(now, CERT_LIFETIME).map_err(internal)?,
+            validity: if fault(Fault::FulcioExpiredCert) {
+                // Issued two hours ago for ten minutes: expired before anything is signed.
+                ca::validity(now - 7200, CERT_LIFETIME)
+            } else if fault(Fault::FulcioLongCert) {
+                ca::validity(now, Duration::from_secs(365 * 24 * 3600))
+            } else {
+                ca::validity(now, CERT_LIFETIME)
+            }
+            .map_err(internal)?,
             subject: Name::default(),
             subject_public_key_info: spki,
             issuer_unique_id: None,
@@ -304,17 +342,42 @@ impl Fulcio {
         };
         let chain_tail = [ca.intermediate_der.clone(), ca.root_der.clone()];
         let (leaf_der, detached_sct) = match self.sct_mode {
+            SctMode::Embedded if fault(Fault::FulcioOmitSct) => {
+                (ca.sign_leaf(tbs).map_err(internal)?, None)
+            }
             SctMode::Embedded => {
                 let precert = with_extension(&tbs, POISON_OID, true, vec![0x05, 0x00]);
                 let precert_der = ca.sign_leaf(precert).map_err(internal)?;
-                let sct = ctlog
-                    .add_pre_chain(&[
-                        precert_der.clone(),
-                        chain_tail[0].clone(),
-                        chain_tail[1].clone(),
-                    ])
-                    .await
-                    .map_err(ct_failed)?;
+                let entry = || -> Result<SignedEntry, CertifyError> {
+                    let cert =
+                        Certificate::from_der(&precert_der).map_err(|e| internal(e.into()))?;
+                    Ok(SignedEntry::Precert {
+                        issuer_key_hash: ca.issuer_key_hash,
+                        tbs: tbs_without(&cert, &POISON_OID).map_err(|e| internal(e.into()))?,
+                    })
+                };
+                let mut sct = if unknown_ca {
+                    // The log refuses chains to roots it does not know: sign, log nothing.
+                    ctlog.sign_sct(&entry()?, self.clock.unix_millis())
+                } else {
+                    ctlog
+                        .add_pre_chain(&[
+                            precert_der.clone(),
+                            chain_tail[0].clone(),
+                            chain_tail[1].clone(),
+                        ])
+                        .await
+                        .map_err(ct_failed)?
+                };
+                if fault(Fault::FulcioUnknownSctKey) {
+                    // The log's ID, an impostor's signature.
+                    let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::Ctlog, 0);
+                    let sig: p256::ecdsa::DerSignature = p256::ecdsa::signature::Signer::sign(
+                        &impostor,
+                        &entry()?.sct_input(sct.timestamp),
+                    );
+                    sct.signature = sig.as_bytes().to_vec();
+                }
                 let list = der::asn1::OctetString::new(Sct::list(&[sct]))
                     .and_then(|o| o.to_der())
                     .map_err(|e| internal(e.into()))?;

@@ -1,4 +1,4 @@
-//! `/admin/...`: clock control and rotation (and, as they land, faults), behind the admin token.
+//! `/admin/...`: clock control, rotation and faults on demand, behind the admin token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +20,10 @@ pub(crate) fn routes(services: Arc<Services>) -> Router {
         .route("/admin/clock", get(clock).post(set_clock))
         .route("/admin/clock/advance", post(advance_clock))
         .route("/admin/rotate", post(rotate))
+        .route(
+            "/admin/faults",
+            get(list_faults).post(arm_fault).delete(clear_faults),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             services.clone(),
             require_admin_token,
@@ -139,4 +143,41 @@ async fn rotate(
         generation,
         tuf_versions: services.trust.versions(),
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Arm {
+    /// A fault's name, e.g. `fulcio-omit-sct`.
+    fault: String,
+    /// How many of the next requests it hits (default 1; 0 disarms it).
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+async fn list_faults(
+    State(services): State<Arc<Services>>,
+) -> Json<std::collections::BTreeMap<crate::faults::Fault, u32>> {
+    Json(services.faults.armed())
+}
+
+async fn arm_fault(
+    State(services): State<Arc<Services>>,
+    body: Result<Json<Arm>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<std::collections::BTreeMap<crate::faults::Fault, u32>>, ApiError> {
+    let Json(body) = body?;
+    let fault: crate::faults::Fault = body.fault.parse().map_err(ApiError::bad_request)?;
+    services.faults.arm(fault, body.count);
+    Ok(Json(services.faults.armed()))
+}
+
+async fn clear_faults(
+    State(services): State<Arc<Services>>,
+) -> Json<std::collections::BTreeMap<crate::faults::Fault, u32>> {
+    services.faults.clear();
+    Json(services.faults.armed())
 }

@@ -23,7 +23,10 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .merge(crate::fulcio::routes::routes(services.fulcio.clone()))
         .merge(crate::ctlog::routes(services.fulcio.ctlogs().clone()))
         .merge(crate::rekor::routes(services.rekor.clone()))
-        .merge(crate::tsa::routes(services.tsa.clone()))
+        .merge(crate::tsa::routes(
+            services.tsa.clone(),
+            services.faults.clone(),
+        ))
         .merge(crate::tuf::routes(services.trust.clone()))
         .merge(admin::routes(services))
         .layer(limits::body_limit())

@@ -20,7 +20,7 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
 use serde_json::{Value, json};
 use tlog::checkpoint::Checkpoint;
-use tlog::note::EcdsaNoteKey;
+use tlog::note::{EcdsaNoteKey, NoteSigner};
 use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
 use tlog::sequencer::{Appended, SequenceError, Sequencer};
 use tlog::store::{Entry, LogStore, RocksStore};
@@ -203,6 +203,39 @@ impl Rekor {
         self.entry_at(appended.index, appended.tree_size)
             .map_err(CreateError::Internal)?
             .ok_or_else(|| CreateError::Internal("appended entry not found".into()))
+    }
+
+    /// A SET over `body` (base64), `integrated_time` and global `log_index`, by this log.
+    pub(crate) fn sign_set(&self, body: &str, integrated_time: i64, log_index: u64) -> String {
+        let payload = canonical_json(&json!({
+            "body": body,
+            "integratedTime": integrated_time,
+            "logID": hex::encode(self.log_id),
+            "logIndex": log_index,
+        }));
+        let set: DerSignature = self.key.sign(&payload);
+        B64.encode(set.as_bytes())
+    }
+
+    /// A checkpoint for faults: another origin, or signed by a key that is not the log's under
+    /// the log's name.
+    pub(crate) fn forged_checkpoint(
+        &self,
+        size: u64,
+        root: &Hash,
+        origin: Option<&str>,
+        key: Option<SigningKey>,
+    ) -> String {
+        let checkpoint = Checkpoint {
+            origin: origin.unwrap_or(&self.origin).to_owned(),
+            size,
+            root: *root,
+            extensions: vec![],
+        };
+        match key {
+            Some(key) => checkpoint.sign(&EcdsaNoteKey::rekor_v1_signer(self.note_key.name(), key)),
+            None => checkpoint.sign(&self.note_key),
+        }
     }
 
     /// The entry at shard-local `index`, with an inclusion proof in the current tree.

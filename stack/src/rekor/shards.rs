@@ -8,16 +8,19 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::{CreateError, LogEntry, Rekor};
+use crate::faults::{Fault, Faults};
 use crate::generations::Set;
+use crate::keys::{KeyRing, Role};
+use crate::tsa::IMPOSTOR_SEED;
 
 /// Every shard, oldest first; the last is active.
 #[derive(Debug)]
-pub struct Shards(Set<Rekor>);
+pub struct Shards(Set<Rekor>, Arc<Faults>);
 
 impl Shards {
     /// The shards opened so far (at least one), oldest first.
-    pub fn new(shards: Vec<Arc<Rekor>>) -> Self {
-        Self(Set::new(shards))
+    pub fn new(shards: Vec<Arc<Rekor>>, faults: Arc<Faults>) -> Self {
+        Self(Set::new(shards), faults)
     }
 
     /// Every shard, oldest first.
@@ -41,9 +44,63 @@ impl Shards {
         active.offset() + active.tree_size()
     }
 
-    /// Appends to the active shard.
+    /// Appends to the active shard. An armed Rekor fault doctors the answer (the log itself
+    /// stays honest).
     pub async fn create(&self, proposed: Value) -> Result<LogEntry, CreateError> {
-        self.active().create(proposed).await
+        let shard = self.active();
+        let mut entry = shard.create(proposed).await?;
+        self.doctor(&shard, &mut entry.json);
+        Ok(entry)
+    }
+
+    fn doctor(&self, shard: &Rekor, e: &mut Value) {
+        let faults = &self.1;
+        let proof = |e: &Value| {
+            let p = &e["verification"]["inclusionProof"];
+            let size = p["treeSize"].as_u64().unwrap_or(0);
+            let root = p["rootHash"]
+                .as_str()
+                .and_then(tlog::Hash::from_hex)
+                .unwrap_or(tlog::Hash([0; 32]));
+            (size, root)
+        };
+        let global = e["logIndex"].as_u64().unwrap_or(0);
+        if faults.take(Fault::RekorWrongProof) {
+            // A path with a stranger's hash in it: it no longer leads to the root.
+            let hashes = &mut e["verification"]["inclusionProof"]["hashes"];
+            let stranger = tlog::leaf_hash(b"another leaf").to_hex();
+            match hashes.as_array_mut() {
+                Some(h) if !h.is_empty() => h[0] = json!(stranger),
+                _ => *hashes = json!([stranger]),
+            }
+        }
+        if faults.take(Fault::RekorCheckpointWrongKey) {
+            let (size, root) = proof(e);
+            let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::Rekor, 0);
+            e["verification"]["inclusionProof"]["checkpoint"] =
+                json!(shard.forged_checkpoint(size, &root, None, Some(impostor)));
+        }
+        if faults.take(Fault::RekorCheckpointWrongOrigin) {
+            let (size, root) = proof(e);
+            e["verification"]["inclusionProof"]["checkpoint"] =
+                json!(shard.forged_checkpoint(size, &root, Some("impostor.example - 1"), None));
+        }
+        if faults.take(Fault::RekorSetOverOtherBytes) {
+            let time = e["integratedTime"].as_i64().unwrap_or(0);
+            let other = base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                b"{\"other\":\"bytes\"}",
+            );
+            e["verification"]["signedEntryTimestamp"] = json!(shard.sign_set(&other, time, global));
+        }
+        if faults.take(Fault::RekorIntegratedTimeOutside) {
+            // An hour earlier, before the certificate existed, under a valid SET: only the
+            // certificate-validity check at the integrated time catches it.
+            let time = e["integratedTime"].as_i64().unwrap_or(0) - 3600;
+            let body = e["body"].as_str().unwrap_or_default().to_owned();
+            e["integratedTime"] = json!(time);
+            e["verification"]["signedEntryTimestamp"] = json!(shard.sign_set(&body, time, global));
+        }
     }
 
     /// The entry at global index `index`, from whichever shard holds it.

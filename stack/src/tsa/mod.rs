@@ -147,6 +147,11 @@ fn utc(unix: u64) -> anyhow::Result<Time> {
     )?))
 }
 
+/// The seed of keys no trust root lists, for the `*-unknown-*` faults.
+pub(crate) const IMPOSTOR_SEED: &str = "sigbox fault: an impostor nobody trusts";
+/// The impostors' generation number: it shows in their names (`...-9999`).
+pub(crate) const IMPOSTOR_GENERATION: u32 = 9999;
+
 /// Every TSA generation, oldest first; the last one stamps.
 pub type Authorities = crate::generations::Set<Tsa>;
 
@@ -205,6 +210,16 @@ impl Tsa {
             root,
             clock,
         })
+    }
+
+    /// A TSA with the same profile whose keys no trusted root lists (fault `tsa-unknown-key`).
+    pub(crate) fn impostor(&self) -> anyhow::Result<Tsa> {
+        Tsa::new(
+            &KeyRing::new(IMPOSTOR_SEED),
+            IMPOSTOR_GENERATION,
+            self.clock.clone(),
+            self.clock.unix() - 3600,
+        )
     }
 
     /// `[signing certificate, root]`, DER.

@@ -15,14 +15,15 @@ use der::Encode;
 use serde::Deserialize;
 
 use super::{Authorities, TsaError};
+use crate::faults::{Fault, Faults};
 use crate::http::ApiError;
 
 /// The TSA's routes.
-pub fn routes(tsa: Arc<Authorities>) -> Router {
+pub fn routes(tsa: Arc<Authorities>, faults: Arc<Faults>) -> Router {
     Router::new()
         .route("/api/v1/timestamp", post(get_timestamp_response))
         .route("/api/v1/timestamp/certchain", get(get_timestamp_cert_chain))
-        .with_state(tsa)
+        .with_state((tsa, faults))
 }
 
 /// sigstore/timestamp-authority's JSON request form.
@@ -94,7 +95,7 @@ fn minimal_be(n: u64) -> Vec<u8> {
 }
 
 async fn get_timestamp_response(
-    State(tsas): State<Arc<Authorities>>,
+    State((tsas, faults)): State<(Arc<Authorities>, Arc<Faults>)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -111,7 +112,16 @@ async fn get_timestamp_response(
     } else {
         body.to_vec()
     };
-    match tsa.timestamp(&der) {
+    let stamped = if faults.take(Fault::TsaOtherDigest) {
+        other_digest(&der).and_then(|der| tsa.timestamp(&der))
+    } else if faults.take(Fault::TsaUnknownKey) {
+        tsa.impostor()
+            .map_err(|e| TsaError::Internal(e.to_string()))
+            .and_then(|impostor| impostor.timestamp(&der))
+    } else {
+        tsa.timestamp(&der)
+    };
+    match stamped {
         Ok(resp) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/timestamp-reply")],
@@ -123,11 +133,26 @@ async fn get_timestamp_response(
     }
 }
 
-async fn get_timestamp_cert_chain(State(tsas): State<Arc<Authorities>>) -> Response {
+async fn get_timestamp_cert_chain(
+    State((tsas, _)): State<(Arc<Authorities>, Arc<Faults>)>,
+) -> Response {
     let tsa = tsas.current();
     (
         [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
         tsa.chain_pem(),
     )
         .into_response()
+}
+
+/// The request with its imprint replaced by another digest of the same length (fault
+/// `tsa-other-digest`).
+fn other_digest(request_der: &[u8]) -> Result<Vec<u8>, TsaError> {
+    use der::{Decode, Encode};
+    let mut req = x509_tsp::TimeStampReq::from_der(request_der)
+        .map_err(|e| TsaError::Malformed(e.to_string()))?;
+    let len = req.message_imprint.hashed_message.as_bytes().len();
+    let other: Vec<u8> = (0..len).map(|i| (i as u8) ^ 0x5a).collect();
+    req.message_imprint.hashed_message =
+        der::asn1::OctetString::new(other).map_err(|e| TsaError::Internal(e.to_string()))?;
+    req.to_der().map_err(|e| TsaError::Internal(e.to_string()))
 }

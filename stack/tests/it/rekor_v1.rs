@@ -921,7 +921,10 @@ async fn serve(
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
-            stack::rekor::routes(std::sync::Arc::new(stack::rekor::Shards::new(vec![rekor]))),
+            stack::rekor::routes(std::sync::Arc::new(stack::rekor::Shards::new(
+                vec![rekor],
+                Default::default(),
+            ))),
         )
         .with_graceful_shutdown(async {
             let _ = rx.await;
