@@ -45,11 +45,17 @@ pub enum Fault {
     TsaOtherDigest,
     /// The TSA signs with a key no trusted TSA has.
     TsaUnknownKey,
+    /// Rekor answers with another, older entry (another artifact's) instead of the new one.
+    RekorOtherArtifact,
+    /// The TUF repository serves the previous `timestamp.json` (a rollback).
+    TufRolledBackTimestamp,
+    /// The TUF repository serves a `timestamp.json` that expired long ago (a freeze).
+    TufExpiredTimestamp,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 17] = [
         Self::FulcioOmitSct,
         Self::FulcioUnknownSctKey,
         Self::FulcioUnknownCa,
@@ -64,6 +70,9 @@ impl Fault {
         Self::RekorIntegratedTimeOutside,
         Self::TsaOtherDigest,
         Self::TsaUnknownKey,
+        Self::RekorOtherArtifact,
+        Self::TufRolledBackTimestamp,
+        Self::TufExpiredTimestamp,
     ];
 
     /// The kebab-case name.
@@ -83,6 +92,9 @@ impl Fault {
             Self::RekorIntegratedTimeOutside => "rekor-integrated-time-outside",
             Self::TsaOtherDigest => "tsa-other-digest",
             Self::TsaUnknownKey => "tsa-unknown-key",
+            Self::RekorOtherArtifact => "rekor-other-artifact",
+            Self::TufRolledBackTimestamp => "tuf-rolled-back-timestamp",
+            Self::TufExpiredTimestamp => "tuf-expired-timestamp",
         }
     }
 }

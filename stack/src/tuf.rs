@@ -26,6 +26,7 @@ use tuf_repo::{
 };
 use x509_cert::Certificate;
 
+use crate::faults::{Fault, Faults};
 use crate::http::ApiError;
 use crate::keys::{KeyRing, Role};
 
@@ -181,6 +182,9 @@ pub struct Trust {
     files: Mutex<Files>,
     repo: Mutex<Repository>,
     dir: PathBuf,
+    /// Every `timestamp.json` published since the stack started, oldest first (for the
+    /// rolled-back timestamp fault).
+    timestamps: Mutex<Vec<Vec<u8>>>,
 }
 
 /// The published files and what they were built from.
@@ -228,11 +232,36 @@ impl Trust {
         let files = Files::new(inputs);
         let repo = Repository::create(dir, keys, expiry, now, &files.targets())
             .with_context(|| format!("TUF repository in {}", dir.display()))?;
-        Ok(Self {
+        let trust = Self {
             files: Mutex::new(files),
             repo: Mutex::new(repo),
             dir: dir.to_path_buf(),
-        })
+            timestamps: Mutex::new(Vec::new()),
+        };
+        trust.remember_timestamp()?;
+        Ok(trust)
+    }
+
+    fn remember_timestamp(&self) -> anyhow::Result<()> {
+        let path = self.dir.join("timestamp.json");
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        self.timestamps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(bytes);
+        Ok(())
+    }
+
+    /// The `timestamp.json` published before the current one, if any.
+    pub fn previous_timestamp(&self) -> Option<Vec<u8>> {
+        let all = self.timestamps.lock().unwrap_or_else(|e| e.into_inner());
+        all.len().checked_sub(2).map(|i| all[i].clone())
+    }
+
+    /// A `timestamp.json` like the current one but expired at `at` (served, never written).
+    pub fn expired_timestamp(&self, at: OffsetDateTime) -> anyhow::Result<Vec<u8>> {
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(repo.expired_timestamp(at)?)
     }
 
     fn files(&self) -> Files {
@@ -267,8 +296,9 @@ impl Trust {
         let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
         repo.publish_targets(now, &files.targets())
             .context("publishing the TUF targets")?;
+        drop(repo);
         *self.files.lock().unwrap_or_else(|e| e.into_inner()) = files;
-        Ok(())
+        self.remember_timestamp()
     }
 
     /// Replaces the root keys with `keys`' (a new root version signed by the old and the new
@@ -316,11 +346,37 @@ impl Trust {
 
 /// `/tuf/...`: the repository directory as static files; `/trust/...`: the same material
 /// unwrapped, for clients configured with files rather than TUF (`sigbox export` reads these).
-pub fn routes(trust: Arc<Trust>) -> Router {
+pub fn routes(trust: Arc<Trust>, faults: Arc<Faults>) -> Router {
+    let files = ServeDir::new(trust.dir());
     Router::new()
         .route("/trust/{file}", get(trust_file))
         .with_state(trust.clone())
-        .nest_service("/tuf", ServeDir::new(trust.dir()))
+        .route(
+            "/tuf/timestamp.json",
+            get(move || timestamp(trust.clone(), faults.clone())),
+        )
+        .nest_service("/tuf", files)
+}
+
+/// `timestamp.json`, or what an armed TUF fault serves instead.
+async fn timestamp(trust: Arc<Trust>, faults: Arc<Faults>) -> Response {
+    let json = |body: Vec<u8>| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(old) = trust.previous_timestamp()
+        && faults.take(Fault::TufRolledBackTimestamp)
+    {
+        return json(old);
+    }
+    if faults.take(Fault::TufExpiredTimestamp) {
+        // Long expired for any client, whatever the stack's clock says (tests skew it).
+        return match trust.expired_timestamp(OffsetDateTime::UNIX_EPOCH + time::Duration::days(1)) {
+            Ok(bytes) => json(bytes),
+            Err(e) => ApiError::internal(format!("{e:#}")).into_response(),
+        };
+    }
+    match std::fs::read(trust.dir().join("timestamp.json")) {
+        Ok(bytes) => json(bytes),
+        Err(e) => ApiError::internal(format!("reading timestamp.json: {e}")).into_response(),
+    }
 }
 
 async fn trust_file(State(trust): State<Arc<Trust>>, AxPath(file): AxPath<String>) -> Response {

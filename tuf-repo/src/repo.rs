@@ -312,6 +312,20 @@ impl Repository {
         Ok(())
     }
 
+    /// A `timestamp.json` that expired at `expired_at`, signed like the real one but neither
+    /// written nor remembered: what a repository frozen in time would serve (for tests of a
+    /// client's freeze-attack check).
+    pub fn expired_timestamp(&self, expired_at: OffsetDateTime) -> Result<Vec<u8>, RepoError> {
+        Ok(build_timestamp(
+            &self.signers,
+            &self.root.signed.signed,
+            &self.snapshot,
+            self.timestamp.signed.signed.version,
+            tuf_time(expired_at),
+        )?
+        .bytes)
+    }
+
     /// Replaces the root keys: writes `N+1.root.json` (and `root.json`), signed by every old and
     /// every new root key, so a client holding version N accepts it (TUF spec §5.3.4, §5.3.5).
     pub fn rotate_root(

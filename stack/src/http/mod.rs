@@ -27,7 +27,10 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
             services.tsa.clone(),
             services.faults.clone(),
         ))
-        .merge(crate::tuf::routes(services.trust.clone()))
+        .merge(crate::tuf::routes(
+            services.trust.clone(),
+            services.faults.clone(),
+        ))
         .merge(admin::routes(services))
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))

@@ -49,6 +49,13 @@ impl Shards {
     pub async fn create(&self, proposed: Value) -> Result<LogEntry, CreateError> {
         let shard = self.active();
         let mut entry = shard.create(proposed).await?;
+        let global = entry.json["logIndex"].as_u64().unwrap_or(0);
+        if global > 0 && self.1.take(Fault::RekorOtherArtifact) {
+            // A real, verifiable entry: the one before, for another artifact.
+            if let Ok(Some(other)) = self.entry_by_index(global - 1) {
+                entry = other;
+            }
+        }
         self.doctor(&shard, &mut entry.json);
         Ok(entry)
     }

@@ -1,6 +1,6 @@
 //! Each fault is detectable: with it armed, our client signs against the stack and its own
-//! verifier refuses the bundle, naming the check the fault is about. The next request is
-//! honest again.
+//! verifier refuses the bundle (or its TUF loading refuses the repository), naming the check
+//! the fault is about. The next request is honest again.
 
 use fake_oidc::MintRequest;
 use stack::Stack;
@@ -50,7 +50,49 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
     sign_and_verify(&stack)
         .await
         .expect("an honest stack verifies");
+    // A second publication, so the repository has a timestamp to roll back to; a client that
+    // has loaded the current one.
+    stack.rotate(stack::generations::Kind::Tsa).unwrap();
+    let tuf = format!("{}/tuf", stack.url());
+    let root_v1 = stack.trust().bootstrap_root_json();
+    let store = tempfile::tempdir().unwrap();
+    client::tuf::load(&tuf, &root_v1, store.path())
+        .await
+        .expect("honest TUF repository");
     for fault in Fault::ALL {
+        if matches!(
+            fault,
+            Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp
+        ) {
+            let needle = if fault == Fault::TufRolledBackTimestamp {
+                "previously fetched version"
+            } else {
+                "expired"
+            };
+            stack.faults().arm(fault, 1);
+            let fresh = tempfile::tempdir().unwrap();
+            // The rollback needs a client that saw the newer timestamp; the freeze any client.
+            let at = if fault == Fault::TufRolledBackTimestamp {
+                store.path()
+            } else {
+                fresh.path()
+            };
+            let reason = client::tuf::load(&tuf, &root_v1, at)
+                .await
+                .expect_err(&format!("{} went unnoticed", fault.as_str()))
+                .to_string();
+            assert!(
+                reason.to_lowercase().contains(needle),
+                "{}: refused, but for {reason:?}",
+                fault.as_str()
+            );
+            assert!(
+                stack.faults().armed().is_empty(),
+                "{}: used up",
+                fault.as_str()
+            );
+            continue;
+        }
         let needle = match fault {
             Fault::FulcioOmitSct => "no embedded SCTs",
             Fault::FulcioUnknownSctKey => "SCT signature does not verify",
@@ -66,6 +108,8 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
             Fault::RekorIntegratedTimeOutside => "certificate not valid at integrated time",
             Fault::TsaOtherDigest => "message imprint does not match",
             Fault::TsaUnknownKey => "not signed by a trusted timestamp authority",
+            Fault::RekorOtherArtifact => "tlog entry signature does not match the bundle's",
+            Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp => unreachable!(),
         };
         stack.faults().arm(fault, 1);
         let reason = sign_and_verify(&stack)
