@@ -188,17 +188,26 @@ fn check_body(
                 str_field(e, &["payloadType"])? == env.payload_type,
                 "tlog entry in-toto payloadType does not match the envelope's"
             );
-            let payload = b64("tlog entry payload", str_field(e, &["payload"])?)?;
-            let payload = b64(
-                "tlog entry payload",
-                std::str::from_utf8(&payload).unwrap_or_default(),
-            )?;
-            ensure!(
-                payload == env.payload,
-                "tlog entry in-toto payload does not match the envelope's"
-            );
-            if let Ok(h) = field(&body, &["spec", "content", "payloadHash"]) {
-                check_sha256_hex(h, &[], &sha256(&env.payload), "in-toto payload hash")?;
+            // Rekor may log the payload (double base64) or only its hash; whichever is there
+            // must be the envelope's, and one of them must be.
+            let logged_payload = str_field(e, &["payload"]).ok();
+            if let Some(logged) = logged_payload {
+                let payload = b64("tlog entry payload", logged)?;
+                let payload = b64(
+                    "tlog entry payload",
+                    std::str::from_utf8(&payload).unwrap_or_default(),
+                )?;
+                ensure!(
+                    payload == env.payload,
+                    "tlog entry in-toto payload does not match the envelope's"
+                );
+            }
+            match field(&body, &["spec", "content", "payloadHash"]) {
+                Ok(h) => check_sha256_hex(h, &[], &sha256(&env.payload), "in-toto payload hash")?,
+                Err(_) => ensure!(
+                    logged_payload.is_some(),
+                    "tlog entry in-toto body has neither the payload nor its hash"
+                ),
             }
             let sigs = field(e, &["signatures"])?
                 .as_array()

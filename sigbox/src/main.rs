@@ -35,6 +35,9 @@ enum Command {
     Rotate(cmd::rotate::Args),
     /// Print an OIDC identity token from the running stack's fake issuer.
     Token(cmd::token::Args),
+    /// Run the client conformance matrix (sign, cross-verify, tampered bundles, rotations)
+    /// against a stack started for it.
+    Conformance(cmd::conformance::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +56,7 @@ fn main() -> std::process::ExitCode {
         Command::Sign(args) => cmd::sign::run(args),
         Command::Rotate(args) => cmd::rotate::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Conformance(args) => cmd::conformance::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

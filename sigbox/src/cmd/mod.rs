@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod conformance;
 pub(crate) mod export;
 pub(crate) mod rotate;
 pub(crate) mod sign;

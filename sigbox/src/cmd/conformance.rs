@@ -1,0 +1,83 @@
+//! `sigbox conformance`: the client conformance matrix against a stack started here.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use conformance::{Config, Expectations, Tools, client_from_spec};
+use stack::generations::Kind;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// A client under test: sigbox, sigbox-lib (the client library in this process),
+    /// sigstore-python, sigstore-js, or cmd:<path> (a CLI speaking the sigstore-conformance
+    /// protocol). Repeat for several; default all four built-in ones.
+    #[arg(long = "client", value_name = "CLIENT")]
+    clients: Vec<String>,
+    /// Write the matrix as Markdown here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// The known client gaps (default: the ones built in, conformance/expectations.json).
+    #[arg(long)]
+    expectations: Option<PathBuf>,
+    /// Rotations to run, in order (default: every kind); `none` for none.
+    #[arg(long = "rotate", value_name = "KIND")]
+    rotations: Vec<String>,
+    /// Where `.venv` and `tools/js` are (the workspace).
+    #[arg(long, default_value = ".")]
+    workspace: PathBuf,
+    /// No progress line on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let tools = Tools::from_workspace(&args.workspace);
+    let exe = std::env::current_exe().context("finding the sigbox binary")?;
+    let specs = if args.clients.is_empty() {
+        vec![
+            "sigbox".to_owned(),
+            "sigstore-python".to_owned(),
+            "sigstore-js".to_owned(),
+            "sigstore-rs".to_owned(),
+        ]
+    } else {
+        args.clients.clone()
+    };
+    let clients = specs
+        .iter()
+        .map(|s| client_from_spec(s, &tools, Some(&exe)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut config = Config::new(clients);
+    if let Some(path) = &args.expectations {
+        config.expectations = Expectations::load(path)?;
+    }
+    if !args.rotations.is_empty() {
+        config.rotations = if args.rotations == ["none"] {
+            Vec::new()
+        } else {
+            args.rotations
+                .iter()
+                .map(|k| k.parse::<Kind>().map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<_>>()?
+        };
+    }
+    config.progress = !args.quiet;
+    let report = conformance::run(&config)?;
+    print!("{}", report.to_text());
+    if let Some(path) = &args.report {
+        std::fs::write(path, report.to_markdown())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.to_junit())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let differences = report.totals().differences;
+    if differences > 0 {
+        bail!("{differences} result(s) differ from the expectations");
+    }
+    Ok(())
+}
