@@ -254,6 +254,22 @@ impl StackBuilder {
             generations: std::sync::Mutex::new(gens),
             faults,
         });
+        // A restarted state may hold metadata near its expiry: re-sign it now, then check
+        // hourly, as a TUF repository's timestamp service would (a frozen clock never moves,
+        // so frozen stacks stay byte-identical).
+        services.trust.refresh_if_stale(services.clock.now())?;
+        let refresher = {
+            let services = services.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = services.trust.refresh_if_stale(services.clock.now()) {
+                        tracing::warn!(error = %format!("{e:#}"), "TUF refresh failed");
+                    }
+                }
+            })
+        };
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -272,6 +288,7 @@ impl StackBuilder {
             services,
             stop: Some(stop_tx),
             task: Some(task),
+            refresher,
         };
         stack.write_ready_file()?;
         Ok(stack)
@@ -288,6 +305,7 @@ pub struct Stack {
     services: Arc<Services>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    refresher: JoinHandle<()>,
 }
 
 /// What `sigbox up --json` prints and `DIR/ready.json` holds: how to reach the stack.
@@ -440,6 +458,7 @@ impl Stack {
     }
 
     async fn stop_serving(&mut self) -> anyhow::Result<()> {
+        self.refresher.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -453,6 +472,7 @@ impl Stack {
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        self.refresher.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

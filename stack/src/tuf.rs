@@ -180,6 +180,7 @@ pub fn role_keys(keys: &KeyRing, root_generation: u32) -> RoleKeys {
 /// The published trust material and the repository that signs it.
 pub struct Trust {
     files: Mutex<Files>,
+    expiry: Expiry,
     repo: Mutex<Repository>,
     dir: PathBuf,
     /// Every `timestamp.json` published since the stack started, oldest first (for the
@@ -234,6 +235,7 @@ impl Trust {
             .with_context(|| format!("TUF repository in {}", dir.display()))?;
         let trust = Self {
             files: Mutex::new(files),
+            expiry,
             repo: Mutex::new(repo),
             dir: dir.to_path_buf(),
             timestamps: Mutex::new(Vec::new()),
@@ -299,6 +301,22 @@ impl Trust {
         drop(repo);
         *self.files.lock().unwrap_or_else(|e| e.into_inner()) = files;
         self.remember_timestamp()
+    }
+
+    /// Re-publishes the same targets (new targets, snapshot and timestamp versions and
+    /// expiries) when the first of them expires within half a timestamp lifetime of `now`, as
+    /// a repository's timestamp service would; returns whether it did.
+    pub fn refresh_if_stale(&self, now: OffsetDateTime) -> anyhow::Result<bool> {
+        let files = self.files();
+        let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        if repo.earliest_expiry() - now > self.expiry.timestamp / 2 {
+            return Ok(false);
+        }
+        repo.publish_targets(now, &files.targets())
+            .context("re-publishing the TUF targets")?;
+        drop(repo);
+        self.remember_timestamp()?;
+        Ok(true)
     }
 
     /// Replaces the root keys with `keys`' (a new root version signed by the old and the new

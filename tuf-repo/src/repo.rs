@@ -312,6 +312,20 @@ impl Repository {
         Ok(())
     }
 
+    /// When the first of targets, snapshot and timestamp expires.
+    pub fn earliest_expiry(&self) -> OffsetDateTime {
+        let secs = [
+            self.targets.signed.signed.expires,
+            self.snapshot.signed.signed.expires,
+            self.timestamp.signed.signed.expires,
+        ]
+        .into_iter()
+        .map(|t| t.as_second())
+        .min()
+        .unwrap_or_default();
+        OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
     /// A `timestamp.json` that expired at `expired_at`, signed like the real one but neither
     /// written nor remembered: what a repository frozen in time would serve (for tests of a
     /// client's freeze-attack check).

@@ -446,3 +446,50 @@ async fn our_client_loads_trust_through_tuf_and_refuses_attacks() {
     .expect_err("our client accepted an expired timestamp");
     assert!(err.to_string().to_lowercase().contains("expired"), "{err}");
 }
+
+/// A state restarted near its metadata's expiry re-signs it at start; one that is not stays
+/// as it was (a frozen stack stays byte-identical).
+#[tokio::test]
+async fn a_restart_near_expiry_re_signs_the_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap();
+    // The same port each time: the URLs are in the trusted root.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let start = |at: time::OffsetDateTime| {
+        Stack::builder()
+            .seed("refresh")
+            .clock(Clock::frozen(at))
+            .state_dir(dir.path())
+            .listen(port)
+            .start()
+    };
+    let a = start(t0).await.unwrap();
+    let first = a.trust().versions();
+    a.shutdown().await.unwrap();
+    let b = start(t0 + time::Duration::hours(1)).await.unwrap();
+    assert_eq!(
+        b.trust().versions(),
+        first,
+        "an hour later nothing is stale"
+    );
+    b.shutdown().await.unwrap();
+    let six_days = t0 + time::Duration::days(6);
+    let c = start(six_days).await.unwrap();
+    let now = c.trust().versions();
+    assert_eq!(now[0], first[0], "the root is not touched");
+    for role in 1..4 {
+        assert_eq!(now[role], first[role] + 1, "{now:?} after {first:?}");
+    }
+    let ts: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("tuf/timestamp.json")).unwrap())
+            .unwrap();
+    let expires = time::OffsetDateTime::parse(
+        ts["signed"]["expires"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(expires, six_days + time::Duration::days(7));
+}
