@@ -1,5 +1,6 @@
 //! Clients under test: the [`Client`] trait and its adapters (sigbox's CLI or library,
-//! sigstore-python, sigstore-js, any CLI speaking the sigstore-conformance protocol).
+//! sigstore-python, sigstore-js, sigstore-rs (verify only), any CLI speaking the
+//! sigstore-conformance protocol).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
