@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 use stack::Stack;
+use stack::faults::Fault;
 use stack::generations::Kind;
 
 use crate::adapter::{Client, Outcome, SignKind, SignRequest, VerifyRequest};
@@ -173,6 +174,51 @@ impl Run<'_> {
     }
 
     /// `client` verifies `bundle` over `artifact` for `identity`.
+    /// With `fault` armed, `client` signs a message and verifies its own bundle: the outcome
+    /// of the first step that failed, or of the verification (which should have failed).
+    fn under_fault(&mut self, client: &dyn Client, fault: Fault, bundle: PathBuf) -> Outcome {
+        let token = match self.stack.oidc().mint(&fake_oidc::MintRequest::default()) {
+            Ok(t) => t,
+            Err(e) => return Outcome::error(format!("minting a token: {e}")),
+        };
+        let sign = SignRequest {
+            kind: SignKind::Message,
+            token,
+            url: self.stack.url().to_owned(),
+            signing_config: self.trust.signing_config.clone(),
+            trusted_root: self.trust.trusted_root.clone(),
+            trust_config: self.trust.trust_config.clone(),
+            artifact: self.artifact.clone(),
+            bundle: bundle.clone(),
+            scratch: self.scratch(),
+        };
+        self.stack.faults().arm(fault, 1);
+        let signed = client.sign(&sign);
+        self.stack.faults().clear();
+        if !signed.passed || !bundle.exists() {
+            return Outcome {
+                passed: false,
+                output: format!("refused while signing:\n{}", signed.output),
+            };
+        }
+        let verify = VerifyRequest {
+            bundle,
+            artifact: self.artifact.clone(),
+            identity: IDENTITY.to_owned(),
+            issuer: self.stack.oidc().issuer_url().to_owned(),
+            trusted_root: self.trust.trusted_root.clone(),
+            trust_config: self.trust.trust_config.clone(),
+            tuf_url: format!("{}/tuf", self.stack.url()),
+            tuf_root: self.trust.tuf_root.clone(),
+            scratch: self.scratch(),
+        };
+        let verified = client.verify(&verify);
+        Outcome {
+            passed: verified.passed,
+            output: format!("signed; then verifying:\n{}", verified.output),
+        }
+    }
+
     fn verify(
         &mut self,
         client: &dyn Client,
@@ -370,6 +416,31 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         match swapped {
             Ok(p) => run.verify(*client, scenarios[3], Want::Fail, &p, &artifact, IDENTITY),
             Err(e) => run.skip(client.name(), scenarios[3], Want::Fail, &format!("{e:#}")),
+        }
+    }
+
+    // (e) Faults at signing time: with each armed for one request, every client that signs
+    // signs a message and verifies its own bundle; it must refuse at one step or the other.
+    for fault in Fault::ALL.into_iter().filter(|f| {
+        !matches!(
+            f,
+            Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp
+        )
+    }) {
+        let scenario = format!("fault/{}", fault.as_str());
+        for (i, client) in clients.iter().enumerate() {
+            if !client.can_sign() {
+                run.skip(client.name(), &scenario, Want::Fail, "a verify-only client");
+                continue;
+            }
+            run.show(client.name(), &scenario);
+            let start = Instant::now();
+            let out = run.under_fault(
+                *client,
+                fault,
+                bundle(i, &format!("fault-{}", fault.as_str())),
+            );
+            run.record(client.name(), &scenario, Want::Fail, out, start.elapsed());
         }
     }
 
