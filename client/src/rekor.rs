@@ -116,6 +116,26 @@ fn check_sha256_b64(v: &Value, path: &[&str], want: &[u8; 32], what: &str) -> Re
 }
 
 /// Checks the entry's body describes this bundle's signature.
+/// The logged signatures at `path` in `at`, each with the envelope signature it must equal;
+/// refused unless there are as many of one as of the other.
+fn paired<'a, 'b>(
+    at: &'a Value,
+    path: &[&str],
+    envelope: &'b [Vec<u8>],
+    what: &str,
+) -> Result<std::iter::Zip<std::slice::Iter<'a, Value>, std::slice::Iter<'b, Vec<u8>>>> {
+    let logged = field(at, path)?
+        .as_array()
+        .ok_or_else(|| VerifyError::new(format!("tlog entry {what} signatures is not a list")))?;
+    ensure!(
+        logged.len() == envelope.len(),
+        "tlog entry has {} {what} signatures, the envelope {}",
+        logged.len(),
+        envelope.len()
+    );
+    Ok(logged.iter().zip(envelope))
+}
+
 fn check_body(
     entry: &TlogEntry,
     content: &Content,
@@ -160,16 +180,7 @@ fn check_body(
                 &sha256(&env.payload),
                 "DSSE payload hash",
             )?;
-            let sigs = field(&body, &["spec", "signatures"])?
-                .as_array()
-                .ok_or_else(|| VerifyError::new("tlog entry DSSE signatures is not a list"))?;
-            ensure!(
-                sigs.len() == env.signatures.len(),
-                "tlog entry has {} DSSE signatures, the envelope {}",
-                sigs.len(),
-                env.signatures.len()
-            );
-            for (logged, sig) in sigs.iter().zip(&env.signatures) {
+            for (logged, sig) in paired(&body, &["spec", "signatures"], &env.signatures, "DSSE")? {
                 let s = b64(
                     "tlog entry DSSE signature",
                     str_field(logged, &["signature"])?,
@@ -209,16 +220,7 @@ fn check_body(
                     "tlog entry in-toto body has neither the payload nor its hash"
                 ),
             }
-            let sigs = field(e, &["signatures"])?
-                .as_array()
-                .ok_or_else(|| VerifyError::new("tlog entry in-toto signatures is not a list"))?;
-            ensure!(
-                sigs.len() == env.signatures.len(),
-                "tlog entry has {} in-toto signatures, the envelope {}",
-                sigs.len(),
-                env.signatures.len()
-            );
-            for (logged, sig) in sigs.iter().zip(&env.signatures) {
+            for (logged, sig) in paired(e, &["signatures"], &env.signatures, "in-toto")? {
                 let once = b64("tlog entry in-toto signature", str_field(logged, &["sig"])?)?;
                 let matches = &once == sig
                     || std::str::from_utf8(&once)
@@ -268,16 +270,7 @@ fn check_body(
                 &sha256(&env.payload),
                 "DSSE payload hash",
             )?;
-            let sigs = field(spec, &["signatures"])?
-                .as_array()
-                .ok_or_else(|| VerifyError::new("tlog entry DSSE signatures is not a list"))?;
-            ensure!(
-                sigs.len() == env.signatures.len(),
-                "tlog entry has {} DSSE signatures, the envelope {}",
-                sigs.len(),
-                env.signatures.len()
-            );
-            for (logged, sig) in sigs.iter().zip(&env.signatures) {
+            for (logged, sig) in paired(spec, &["signatures"], &env.signatures, "DSSE")? {
                 let s = b64(
                     "tlog entry DSSE signature",
                     str_field(logged, &["content"])?,

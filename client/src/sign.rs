@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, pae};
+
 /// The bundle media type this module writes.
 pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
-/// The in-toto DSSE payload type.
-pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
 /// Why signing failed, in one line.
 #[derive(Debug, thiserror::Error)]
@@ -147,18 +147,6 @@ pub fn token_subject(token: &str) -> Result<String, SignError> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| SignError::Token("no `email` and no `sub` claim".into()))
-}
-
-/// DSSE pre-authentication encoding.
-pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "DSSEv1 {} {payload_type} {} ",
-        payload_type.len(),
-        payload.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(payload);
-    out
 }
 
 fn pem(label: &str, der: &[u8]) -> String {
@@ -446,11 +434,6 @@ fn granted(resp: &[u8]) -> Result<Vec<u8>, SignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pae_is_dsse_v1() {
-        assert_eq!(pae("t", b"ab"), b"DSSEv1 1 t 2 ab".to_vec());
-    }
 
     #[test]
     fn subject_is_verified_email_else_sub() {

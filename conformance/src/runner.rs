@@ -151,17 +151,7 @@ impl Run<'_> {
                 return None;
             }
         };
-        let req = SignRequest {
-            kind,
-            token,
-            url: self.stack.url().to_owned(),
-            signing_config: self.trust.signing_config.clone(),
-            trusted_root: self.trust.trusted_root.clone(),
-            trust_config: self.trust.trust_config.clone(),
-            artifact: self.artifact.clone(),
-            bundle: bundle.clone(),
-            scratch: self.scratch(),
-        };
+        let req = self.sign_request(kind, token, bundle.clone());
         let start = Instant::now();
         let mut out = client.sign(&req);
         if out.passed && !bundle.exists() {
@@ -174,6 +164,36 @@ impl Run<'_> {
     }
 
     /// `client` verifies `bundle` over `artifact` for `identity`.
+    /// A signing request against the current trust files.
+    fn sign_request(&mut self, kind: SignKind, token: String, bundle: PathBuf) -> SignRequest {
+        SignRequest {
+            kind,
+            token,
+            url: self.stack.url().to_owned(),
+            signing_config: self.trust.signing_config.clone(),
+            trusted_root: self.trust.trusted_root.clone(),
+            trust_config: self.trust.trust_config.clone(),
+            artifact: self.artifact.clone(),
+            bundle,
+            scratch: self.scratch(),
+        }
+    }
+
+    /// A verification request against the current trust files.
+    fn verify_request(&mut self, bundle: &Path, artifact: &Path, identity: &str) -> VerifyRequest {
+        VerifyRequest {
+            bundle: bundle.to_owned(),
+            artifact: artifact.to_owned(),
+            identity: identity.to_owned(),
+            issuer: self.stack.oidc().issuer_url().to_owned(),
+            trusted_root: self.trust.trusted_root.clone(),
+            trust_config: self.trust.trust_config.clone(),
+            tuf_url: format!("{}/tuf", self.stack.url()),
+            tuf_root: self.trust.tuf_root.clone(),
+            scratch: self.scratch(),
+        }
+    }
+
     /// With `fault` armed, `client` signs a message and verifies its own bundle: the outcome
     /// of the first step that failed, or of the verification (which should have failed).
     fn under_fault(&mut self, client: &dyn Client, fault: Fault, bundle: PathBuf) -> Outcome {
@@ -181,17 +201,7 @@ impl Run<'_> {
             Ok(t) => t,
             Err(e) => return Outcome::error(format!("minting a token: {e}")),
         };
-        let sign = SignRequest {
-            kind: SignKind::Message,
-            token,
-            url: self.stack.url().to_owned(),
-            signing_config: self.trust.signing_config.clone(),
-            trusted_root: self.trust.trusted_root.clone(),
-            trust_config: self.trust.trust_config.clone(),
-            artifact: self.artifact.clone(),
-            bundle: bundle.clone(),
-            scratch: self.scratch(),
-        };
+        let sign = self.sign_request(SignKind::Message, token, bundle.clone());
         self.stack.faults().arm(fault, 1);
         let signed = client.sign(&sign);
         self.stack.faults().clear();
@@ -201,17 +211,8 @@ impl Run<'_> {
                 output: format!("refused while signing:\n{}", signed.output),
             };
         }
-        let verify = VerifyRequest {
-            bundle,
-            artifact: self.artifact.clone(),
-            identity: IDENTITY.to_owned(),
-            issuer: self.stack.oidc().issuer_url().to_owned(),
-            trusted_root: self.trust.trusted_root.clone(),
-            trust_config: self.trust.trust_config.clone(),
-            tuf_url: format!("{}/tuf", self.stack.url()),
-            tuf_root: self.trust.tuf_root.clone(),
-            scratch: self.scratch(),
-        };
+        let artifact = self.artifact.clone();
+        let verify = self.verify_request(&bundle, &artifact, IDENTITY);
         let verified = client.verify(&verify);
         Outcome {
             passed: verified.passed,
@@ -229,17 +230,7 @@ impl Run<'_> {
         identity: &str,
     ) {
         self.show(client.name(), scenario);
-        let req = VerifyRequest {
-            bundle: bundle.to_owned(),
-            artifact: artifact.to_owned(),
-            identity: identity.to_owned(),
-            issuer: self.stack.oidc().issuer_url().to_owned(),
-            trusted_root: self.trust.trusted_root.clone(),
-            trust_config: self.trust.trust_config.clone(),
-            tuf_url: format!("{}/tuf", self.stack.url()),
-            tuf_root: self.trust.tuf_root.clone(),
-            scratch: self.scratch(),
-        };
+        let req = self.verify_request(bundle, artifact, identity);
         let start = Instant::now();
         let out = client.verify(&req);
         self.record(client.name(), scenario, want, out, start.elapsed());

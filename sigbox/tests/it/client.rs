@@ -7,19 +7,9 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::support::{Up, python};
+use crate::support::{Up, python, sigbox};
 
 const IDENTITY: &str = "alice@example.com";
-
-fn sigbox(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sigbox"))
-        .args(args)
-        .output()
-        .expect("running sigbox");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
 
 fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(python())

@@ -1,19 +1,7 @@
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::crash::hashedrekord;
-use crate::support::Up;
-
-fn sigbox(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sigbox"))
-        .args(args)
-        .output()
-        .expect("running sigbox");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
+use crate::support::{Up, sigbox};
 
 fn get(url: &str) -> Value {
     reqwest::blocking::get(url).unwrap().json().unwrap()

@@ -95,3 +95,14 @@ pub(crate) fn python() -> std::path::PathBuf {
     );
     venv
 }
+
+/// Runs the `sigbox` binary: whether it succeeded, and its stdout then stderr.
+pub(crate) fn sigbox(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sigbox"))
+        .args(args)
+        .output()
+        .expect("running sigbox");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}

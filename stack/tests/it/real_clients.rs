@@ -13,7 +13,7 @@ use fake_oidc::MintRequest;
 use sha2::{Digest, Sha256};
 use stack::Stack;
 
-use crate::support::{manifest_dir, run, sigstore_js, sigstore_python};
+use crate::support::{manifest_dir, run, sigstore_js, sigstore_python, write_client_trust};
 
 const IDENTITY: &str = "alice@example.com";
 
@@ -54,12 +54,7 @@ async fn python_js_and_rust_clients_sign_and_cross_verify() {
     let issuer = stack.oidc().issuer_url().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    std::fs::write(
-        p("trust_config.json"),
-        stack.trust().client_trust_config_json(),
-    )
-    .unwrap();
-    std::fs::write(p("root.json"), stack.trust().bootstrap_root_json()).unwrap();
+    write_client_trust(&stack, dir.path());
     let artifact = b"an artifact signed against sigbox\n".to_vec();
     std::fs::write(p("artifact.txt"), &artifact).unwrap();
     std::fs::write(p("changed.txt"), b"an artifact signed against sigbox!\n").unwrap();
@@ -242,12 +237,7 @@ async fn python_and_js_cli_attest_and_cross_verify() {
     let issuer = stack.oidc().issuer_url().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    std::fs::write(
-        p("trust_config.json"),
-        stack.trust().client_trust_config_json(),
-    )
-    .unwrap();
-    std::fs::write(p("root.json"), stack.trust().bootstrap_root_json()).unwrap();
+    write_client_trust(&stack, dir.path());
     let artifact = b"an artifact attested against sigbox\n";
     std::fs::write(p("artifact.txt"), artifact).unwrap();
     std::fs::write(p("changed.txt"), b"another artifact\n").unwrap();

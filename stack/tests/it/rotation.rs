@@ -271,17 +271,21 @@ print('root version', u._trusted_set.root.version)
         ok,
         "sigstore-python now enforces a CA's validFor: update docs/status.md: {out}"
     );
+    // sigstore-js with a trusted root given as a file, over the first bundle.
+    let js_with_root = |root: &str| {
+        tokio::task::block_in_place(|| {
+            sigstore_js(&[
+                "verify-with-root",
+                root,
+                &bundles[0].0,
+                &p("a.txt"),
+                IDENTITY,
+                &issuer,
+            ])
+        })
+    };
     std::fs::write(p("retired_root.json"), root.to_string()).unwrap();
-    let (ok, out) = tokio::task::block_in_place(|| {
-        sigstore_js(&[
-            "verify-with-root",
-            &p("retired_root.json"),
-            &bundles[0].0,
-            &p("a.txt"),
-            IDENTITY,
-            &issuer,
-        ])
-    });
+    let (ok, out) = js_with_root(&p("retired_root.json"));
     assert!(
         !ok,
         "sigstore-js accepted a certificate from a CA past its end: {out}"
@@ -289,16 +293,7 @@ print('root version', u._trusted_set.root.version)
     assert!(out.contains("Failed to verify certificate chain"), "{out}");
     // The same root unmodified: sigstore-js accepts, so the refusal above is the CA's span.
     std::fs::write(p("current_root.json"), stack.trust().trusted_root_json()).unwrap();
-    let (ok, out) = tokio::task::block_in_place(|| {
-        sigstore_js(&[
-            "verify-with-root",
-            &p("current_root.json"),
-            &bundles[0].0,
-            &p("a.txt"),
-            IDENTITY,
-            &issuer,
-        ])
-    });
+    let (ok, out) = js_with_root(&p("current_root.json"));
     assert!(ok, "sigstore-js with the trusted root as a file: {out}");
     let retired = client::TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
     let b = client::Bundle::from_json(&std::fs::read(&bundles[0].0).unwrap()).unwrap();

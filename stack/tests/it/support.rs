@@ -68,3 +68,14 @@ pub(crate) fn sigstore_js(args: &[&str]) -> (bool, String) {
         .env("SIGBOX_JS_DIR", js);
     run(cmd)
 }
+
+/// Writes what the clients start from into `dir`: sigstore-python's `trust_config.json` and the
+/// TUF repository's first `root.json`.
+pub(crate) fn write_client_trust(stack: &stack::Stack, dir: &Path) {
+    std::fs::write(
+        dir.join("trust_config.json"),
+        stack.trust().client_trust_config_json(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("root.json"), stack.trust().bootstrap_root_json()).unwrap();
+}

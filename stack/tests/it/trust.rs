@@ -147,6 +147,18 @@ print('root version', u._trusted_set.root.version)
     assert_eq!(got, stack.trust().signing_config_json());
 }
 
+/// A stack whose clock stood still a month ago: its 7-day timestamp has long expired.
+async fn frozen_a_month_ago() -> Stack {
+    let month_ago = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap()
+        - time::Duration::days(30);
+    Stack::builder()
+        .seed("frozen")
+        .clock(Clock::frozen(month_ago))
+        .start()
+        .await
+        .unwrap()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for file in walk(from) {
         let dest = to.join(file.strip_prefix(from).unwrap());
@@ -182,14 +194,7 @@ async fn tuf_attacks_are_refused_by_a_stock_client() {
     )
     .unwrap();
     // A month-old frozen clock: everything it signed with a 7-day timestamp has expired.
-    let month_ago = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap()
-        - time::Duration::days(30);
-    let frozen = Stack::builder()
-        .seed("frozen")
-        .clock(Clock::frozen(month_ago))
-        .start()
-        .await
-        .unwrap();
+    let frozen = frozen_a_month_ago().await;
     copy_dir(&frozen.state_dir().join("tuf"), &expired);
     std::fs::write(
         dir.path().join("expired-root.json"),
@@ -429,14 +434,7 @@ async fn our_client_loads_trust_through_tuf_and_refuses_attacks() {
     }
 
     // Freeze: a month-old frozen stack's timestamp has expired.
-    let month_ago = time::OffsetDateTime::from_unix_timestamp(Clock::system().unix()).unwrap()
-        - time::Duration::days(30);
-    let frozen = Stack::builder()
-        .seed("frozen")
-        .clock(Clock::frozen(month_ago))
-        .start()
-        .await
-        .unwrap();
+    let frozen = frozen_a_month_ago().await;
     let err = client::tuf::load(
         &format!("{}/tuf", frozen.url()),
         &frozen.trust().bootstrap_root_json(),
