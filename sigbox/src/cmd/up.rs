@@ -80,6 +80,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     if let Some(token) = args.admin_token {
         builder = builder.admin_token(token);
     }
+    // Handlers go in before the ready line: a supervisor that signals as soon
+    // as it reads it must get a clean shutdown, not the default SIGINT death.
+    let signals = Signals::install()?;
     let stack = builder.start().await?;
     let ready = stack.ready();
     {
@@ -99,16 +102,29 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         }
         out.flush()?;
     }
-    wait_for_signal().await?;
+    signals.wait().await;
     stack.shutdown().await
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for SIGINT")?,
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, both meaning "shut down cleanly".
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            int: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
     }
-    Ok(())
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+    }
 }
