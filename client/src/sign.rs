@@ -179,6 +179,23 @@ impl Http {
         serde_json::from_str(&text)
             .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
     }
+
+    fn get_json(&self, who: &'static str, url: &str) -> Result<Value, SignError> {
+        let resp = self
+            .client
+            .get(url)
+            .send()
+            .map_err(|e| service(who, format!("GET {url}: {e}")))?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .map_err(|e| service(who, format!("reading the answer from {url}: {e}")))?;
+        if !status.is_success() {
+            return Err(service(who, format!("{url} answered {status}: {text}")));
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
+    }
 }
 
 /// Signs `payload` with a certificate for `token`, logs it, and returns the bundle v0.3.
@@ -301,6 +318,7 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
         &proposal,
     )?;
     let entry = tlog_entry(&answer, &proposal)?;
+    consistent_with_log(&http, &services.rekor, &answer)?;
     material.insert("tlogEntries".into(), json!([entry]));
 
     let mut bundle = serde_json::Map::new();
@@ -354,6 +372,89 @@ fn tlog_entry(answer: &Value, proposal: &Value) -> Result<Value, SignError> {
         },
         "canonicalizedBody": e["body"],
     }))
+}
+
+/// Checks Rekor's answer against the log's own view (`GET /api/v1/log`, then a consistency
+/// proof): a proof in a tree the log shows no one else is a split view, and the bundle would
+/// carry a checkpoint no monitor ever sees. Done at signing time, the one moment the log is
+/// surely online; the sizes and roots compared come from the log's two answers.
+fn consistent_with_log(http: &Http, rekor: &str, answer: &Value) -> Result<(), SignError> {
+    let split = |m: String| service("Rekor", format!("split view: {m}"));
+    let (uuid, e) = answer
+        .as_object()
+        .and_then(|m| m.iter().next())
+        .ok_or_else(|| service("Rekor", "answer holds no entry"))?;
+    let proof = &e["verification"]["inclusionProof"];
+    let size = proof["treeSize"]
+        .as_u64()
+        .ok_or_else(|| service("Rekor", "inclusion proof has no treeSize"))?;
+    let root = hash_hex(&proof["rootHash"], "inclusionProof.rootHash")?;
+    // A sharded log's UUIDs start with the shard's tree ID (16 hex digits).
+    let tree_id = (uuid.len() == 80)
+        .then(|| u64::from_str_radix(&uuid[..16], 16).ok())
+        .flatten();
+    let info = http.get_json("Rekor", &format!("{rekor}/api/v1/log"))?;
+    let shards =
+        std::iter::once(&info).chain(info["inactiveShards"].as_array().into_iter().flatten());
+    let mut shard = None;
+    for s in shards {
+        let id = s["treeID"].as_str().and_then(|t| t.parse::<u64>().ok());
+        if tree_id.is_none() || id == tree_id {
+            shard = Some(s);
+            break;
+        }
+    }
+    let shard = shard.ok_or_else(|| {
+        service(
+            "Rekor",
+            format!("GET /api/v1/log lists no shard with the entry's tree ID {tree_id:?}"),
+        )
+    })?;
+    let log_size = shard["treeSize"]
+        .as_u64()
+        .ok_or_else(|| service("Rekor", "GET /api/v1/log has no treeSize"))?;
+    let log_root = hash_hex(&shard["rootHash"], "GET /api/v1/log rootHash")?;
+    if log_size < size {
+        return Err(split(format!(
+            "the entry's proof is in a tree of {size} entries, the log's own tree has {log_size}"
+        )));
+    }
+    if log_size == size {
+        return match log_root == root {
+            true => Ok(()),
+            false => Err(split(format!(
+                "two roots for a tree of {size} entries: {} in the entry's proof, {} from GET \
+                 /api/v1/log",
+                root.to_hex(),
+                log_root.to_hex()
+            ))),
+        };
+    }
+    let mut url = format!("{rekor}/api/v1/log/proof?firstSize={size}&lastSize={log_size}");
+    if let Some(id) = tree_id {
+        url.push_str(&format!("&treeID={id}"));
+    }
+    let consistency = http.get_json("Rekor", &url)?;
+    let hashes = consistency["hashes"]
+        .as_array()
+        .ok_or_else(|| service("Rekor", "consistency proof has no hashes"))?
+        .iter()
+        .map(|h| hash_hex(h, "consistency proof hash"))
+        .collect::<Result<Vec<_>, _>>()?;
+    tlog::proof::verify_consistency(size, log_size, &hashes, &root, &log_root).map_err(|e| {
+        split(format!(
+            "the entry's tree ({size} entries, root {}) does not extend into the log's ({log_size} \
+             entries, root {}): {e}",
+            root.to_hex(),
+            log_root.to_hex()
+        ))
+    })
+}
+
+fn hash_hex(v: &Value, what: &str) -> Result<tlog::Hash, SignError> {
+    v.as_str()
+        .and_then(tlog::Hash::from_hex)
+        .ok_or_else(|| service("Rekor", format!("{what} is not a hex SHA-256")))
 }
 
 /// An RFC 3161 timestamp over `signature` (SHA-256 imprint, our nonce, certReq set).

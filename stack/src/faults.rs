@@ -47,6 +47,9 @@ pub enum Fault {
     TsaUnknownKey,
     /// Rekor answers with another, older entry (another artifact's) instead of the new one.
     RekorOtherArtifact,
+    /// Rekor answers with a proof and a checkpoint (signed by its key) in a fork of its tree
+    /// that the log's other answers are inconsistent with (a split view).
+    RekorSplitView,
     /// The TUF repository serves the previous `timestamp.json` (a rollback).
     TufRolledBackTimestamp,
     /// The TUF repository serves a `timestamp.json` that expired long ago (a freeze).
@@ -55,7 +58,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::FulcioOmitSct,
         Self::FulcioUnknownSctKey,
         Self::FulcioUnknownCa,
@@ -71,6 +74,7 @@ impl Fault {
         Self::TsaOtherDigest,
         Self::TsaUnknownKey,
         Self::RekorOtherArtifact,
+        Self::RekorSplitView,
         Self::TufRolledBackTimestamp,
         Self::TufExpiredTimestamp,
     ];
@@ -93,6 +97,7 @@ impl Fault {
             Self::TsaOtherDigest => "tsa-other-digest",
             Self::TsaUnknownKey => "tsa-unknown-key",
             Self::RekorOtherArtifact => "rekor-other-artifact",
+            Self::RekorSplitView => "rekor-split-view",
             Self::TufRolledBackTimestamp => "tuf-rolled-back-timestamp",
             Self::TufExpiredTimestamp => "tuf-expired-timestamp",
         }

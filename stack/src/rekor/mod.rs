@@ -21,7 +21,7 @@ use p256::ecdsa::{DerSignature, SigningKey};
 use serde_json::{Value, json};
 use tlog::checkpoint::Checkpoint;
 use tlog::note::{EcdsaNoteKey, NoteSigner};
-use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
+use tlog::proof::{NodeReader, inclusion_proof, root_at, verify_inclusion};
 use tlog::sequencer::{Appended, SequenceError, Sequencer};
 use tlog::store::{Entry, LogStore, RocksStore};
 use tlog::{Hash, leaf_hash};
@@ -238,6 +238,26 @@ impl Rekor {
         }
     }
 
+    /// A split view for faults: the tree of `size` leaves with one other leaf than `index`
+    /// swapped for a leaf only this view has (or, in a one-leaf tree, one more leaf). Its
+    /// checkpoint is signed by the log's own key and `index`'s proof in it verifies, so only
+    /// comparing it with the log's other answers (a consistency check) shows the fork.
+    pub(crate) fn forked_view(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<(u64, Hash, Vec<Hash>, String), String> {
+        let fork = Fork {
+            tree: &*self.store,
+            victim: u64::from(index == 0),
+            leaf: leaf_hash(b"sigbox split view: a leaf only this view of the log has"),
+        };
+        let size = size.max(fork.victim + 1);
+        let root = root_at(&fork, size).map_err(|e| e.to_string())?;
+        let hashes = inclusion_proof(&fork, index, size).map_err(|e| e.to_string())?;
+        Ok((size, root, hashes, self.checkpoint(size, &root)))
+    }
+
     /// The entry at shard-local `index`, with an inclusion proof in the current tree.
     pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, String> {
         let size = self.store.tree_size().map_err(|e| e.to_string())?;
@@ -398,5 +418,67 @@ fn check_proposal(proposed: Value) -> Result<hashedrekord::Checked, String> {
         ("intoto", "0.0.2") => intoto::check(spec),
         ("intoto", v) => Err(format!("unsupported intoto version `{v}` (want 0.0.2)")),
         (k, _) => Err(format!("unknown kind `{k}`")),
+    }
+}
+
+/// The log's tree with the leaf at `victim` replaced by `leaf` (`victim` may be the tree size:
+/// one more leaf). Subtrees over the victim are recomputed; the rest are the log's.
+struct Fork<'a, R> {
+    tree: &'a R,
+    victim: u64,
+    leaf: Hash,
+}
+
+impl<R: NodeReader> NodeReader for Fork<'_, R> {
+    fn node(&self, level: u8, index: u64) -> Result<Hash, tlog::store::StoreError> {
+        if index != self.victim >> level {
+            return self.tree.node(level, index);
+        }
+        if level == 0 {
+            return Ok(self.leaf);
+        }
+        let left = self.node(level - 1, 2 * index)?;
+        let right = self.node(level - 1, 2 * index + 1)?;
+        Ok(tlog::node_hash(&left, &right))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tlog::proof::{MemoryTree, consistency_proof, verify_consistency};
+
+    use super::*;
+
+    /// The fork is a tree in its own right (its proofs verify) that no consistency proof from
+    /// the honest log can reconcile with, at the same size or any later one.
+    #[test]
+    fn a_fork_verifies_alone_and_is_inconsistent_with_the_log() {
+        let mut tree = MemoryTree::new();
+        for i in 0..13u32 {
+            tree.push(leaf_hash(&i.to_be_bytes()));
+        }
+        for (index, size) in [(0, 1), (0, 7), (5, 7), (6, 7), (12, 13)] {
+            let fork = Fork {
+                tree: &tree,
+                victim: u64::from(index == 0),
+                leaf: leaf_hash(b"fork"),
+            };
+            let forked_size = size.max(fork.victim + 1);
+            let root = root_at(&fork, forked_size).unwrap();
+            let hashes = inclusion_proof(&fork, index, forked_size).unwrap();
+            let leaf = leaf_hash(&(index as u32).to_be_bytes());
+            verify_inclusion(&leaf, index, forked_size, &hashes, &root).unwrap();
+            if forked_size == size {
+                assert_ne!(root, root_at(&tree, size).unwrap(), "{index}/{size}");
+            }
+            for later in forked_size..=13 {
+                let proof = consistency_proof(&tree, forked_size, later).unwrap();
+                let honest = root_at(&tree, later).unwrap();
+                assert!(
+                    verify_consistency(forked_size, later, &proof, &root, &honest).is_err(),
+                    "{index}/{size} -> {later}"
+                );
+            }
+        }
     }
 }

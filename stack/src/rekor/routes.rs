@@ -122,6 +122,9 @@ struct ProofQuery {
     first_size: Option<String>,
     #[serde(rename = "lastSize")]
     last_size: Option<String>,
+    /// The shard (default: the active one).
+    #[serde(rename = "treeID")]
+    tree_id: Option<String>,
 }
 
 async fn get_log_proof(State(rekor): State<Arc<Shards>>, Query(q): Query<ProofQuery>) -> Response {
@@ -133,7 +136,14 @@ async fn get_log_proof(State(rekor): State<Arc<Shards>>, Query(q): Query<ProofQu
     };
     let sizes = parse("firstSize", q.first_size, Some(1))
         .and_then(|f| parse("lastSize", q.last_size, None).map(|l| (f, l)));
-    match sizes.and_then(|(f, l)| rekor.consistency(f, l)) {
+    let tree_id = q
+        .tree_id
+        .map(|t| {
+            t.parse::<u64>()
+                .map_err(|_| format!("treeID `{t}` is not a non-negative integer"))
+        })
+        .transpose();
+    match sizes.and_then(|(f, l)| rekor.consistency(f, l, tree_id?)) {
         Ok(v) => Json(v).into_response(),
         Err(e) => ApiError::bad_request(e).into_response(),
     }

@@ -81,6 +81,23 @@ impl Shards {
                 _ => *hashes = json!([stranger]),
             }
         }
+        if faults.take(Fault::RekorSplitView) {
+            let index = e["verification"]["inclusionProof"]["logIndex"].as_u64();
+            let (size, _) = proof(e);
+            match index.map(|i| shard.forked_view(i, size)) {
+                Some(Ok((size, root, hashes, checkpoint))) => {
+                    e["verification"]["inclusionProof"] = json!({
+                        "checkpoint": checkpoint,
+                        "hashes": hashes.iter().map(tlog::Hash::to_hex).collect::<Vec<_>>(),
+                        "logIndex": index,
+                        "rootHash": root.to_hex(),
+                        "treeSize": size,
+                    });
+                }
+                Some(Err(e)) => tracing::error!(error = %e, "building the split view"),
+                None => tracing::error!("split view: the entry has no inclusion proof index"),
+            }
+        }
         if faults.take(Fault::RekorCheckpointWrongKey) {
             let (size, root) = proof(e);
             let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::Rekor, 0);
@@ -161,8 +178,21 @@ impl Shards {
         self.active().public_key_der()
     }
 
-    /// A consistency proof in the active shard.
-    pub fn consistency(&self, first: u64, last: u64) -> Result<Value, String> {
-        self.active().consistency(first, last)
+    /// A consistency proof in the shard with `tree_id`, by default the active one.
+    pub fn consistency(
+        &self,
+        first: u64,
+        last: u64,
+        tree_id: Option<u64>,
+    ) -> Result<Value, String> {
+        let shard = match tree_id {
+            None => self.active(),
+            Some(id) => self
+                .all()
+                .into_iter()
+                .find(|s| s.tree_id() == id)
+                .ok_or_else(|| format!("no shard has treeID {id}"))?,
+        };
+        shard.consistency(first, last)
     }
 }

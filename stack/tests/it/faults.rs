@@ -109,6 +109,7 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
             Fault::TsaOtherDigest => "message imprint does not match",
             Fault::TsaUnknownKey => "not signed by a trusted timestamp authority",
             Fault::RekorOtherArtifact => "tlog entry signature does not match the bundle's",
+            Fault::RekorSplitView => "split view: two roots for a tree of",
             Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp => unreachable!(),
         };
         stack.faults().arm(fault, 1);
@@ -129,6 +130,22 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
     sign_and_verify(&stack)
         .await
         .expect("honest again once the faults are used up");
+}
+
+/// In a log of one entry the split view adds a leaf: the answer's tree is bigger than the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn split_view_of_a_one_entry_log_is_caught_too() {
+    let stack = Stack::builder().start().await.unwrap();
+    stack.faults().arm(Fault::RekorSplitView, 1);
+    let reason = sign_and_verify(&stack)
+        .await
+        .expect_err("split view unnoticed");
+    assert!(
+        reason.contains(
+            "split view: the entry's proof is in a tree of 2 entries, the log's own tree has 1"
+        ),
+        "{reason}"
+    );
 }
 
 /// `/admin/faults` arms, lists and clears faults, behind the admin token.
