@@ -221,7 +221,11 @@ fn req<'a, T>(v: &'a Option<T>, what: &str) -> Result<&'a T> {
 
 fn entry(i: usize, raw: &RawEntry) -> Result<TlogEntry> {
     let what = |f: &str| format!("tlog entry {i} {f}");
-    let log_index = json_u64(&what("logIndex"), req(&raw.log_index, &what("logIndex"))?)?;
+    // Protobuf's JSON mapping leaves out a field at its default value: an entry at index 0, as
+    // the first entry of a fresh log is, has no `logIndex` (sigstore-rs writes it so). The SET
+    // and the inclusion proof still bind the index.
+    let index = |v: &Option<Value>, f: &str| v.as_ref().map_or(Ok(0), |v| json_u64(&what(f), v));
+    let log_index = index(&raw.log_index, "logIndex")?;
     let log_id = b64(
         &what("logId"),
         req(
@@ -256,10 +260,7 @@ fn entry(i: usize, raw: &RawEntry) -> Result<TlogEntry> {
         .as_ref()
         .map(|p| -> Result<InclusionProof> {
             Ok(InclusionProof {
-                log_index: json_u64(
-                    &what("inclusionProof.logIndex"),
-                    req(&p.log_index, &what("inclusionProof.logIndex"))?,
-                )?,
+                log_index: index(&p.log_index, "inclusionProof.logIndex")?,
                 root_hash: b64_32(
                     &what("inclusionProof.rootHash"),
                     req(&p.root_hash, &what("inclusionProof.rootHash"))?,
@@ -435,6 +436,33 @@ mod tests {
         }
         let e = bundle("application/vnd.dev.sigstore.bundle.v0.4+json", key, MSG).unwrap_err();
         assert!(e.reason().starts_with("unsupported bundle media type"));
+    }
+
+    #[test]
+    fn an_absent_log_index_is_zero() {
+        // As protobuf's JSON mapping (and sigstore-rs) writes the entry at index 0.
+        let entry = |index: &str| {
+            format!(
+                r#"{{"mediaType":"application/vnd.dev.sigstore.bundle+json;version=0.2",
+                "verificationMaterial":{{"publicKey":{{"hint":"k"}},"tlogEntries":[{{{index}
+                "logId":{{"keyId":"AAAA"}},"kindVersion":{{"kind":"hashedrekord","version":"0.0.1"}},
+                "inclusionProof":{{{index}"rootHash":"{root}","treeSize":"1","hashes":[]}},
+                "canonicalizedBody":"AAAA"}}]}},{MSG}}}"#,
+                root = "A".repeat(43) + "="
+            )
+        };
+        for (index, want) in [("", 0), (r#""logIndex":"7","#, 7)] {
+            let b = Bundle::from_json(entry(index).as_bytes()).unwrap();
+            assert_eq!(b.entries[0].log_index, want);
+            assert_eq!(b.entries[0].proof.as_ref().unwrap().log_index, want);
+        }
+        let negative = entry(r#""logIndex":"-1","#);
+        assert!(
+            Bundle::from_json(negative.as_bytes())
+                .unwrap_err()
+                .reason()
+                .contains("negative")
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Clients under test: the [`Client`] trait and its adapters (sigbox's CLI or library,
-//! sigstore-python, sigstore-js, sigstore-rs (verify only), any CLI speaking the
-//! sigstore-conformance protocol).
+//! sigstore-python, sigstore-js, sigstore-rs (verifying only: sigstore-rs 0.15 cannot sign
+//! against a private stack), any CLI speaking the sigstore-conformance protocol).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,8 +136,9 @@ impl Tools {
 }
 
 /// Builds a client from a `--client` value: `sigbox` (the binary at `sigbox_bin`),
-/// `sigbox-lib` (the client library in this process), `sigstore-python`, `sigstore-js`, or
-/// `cmd:<path>` (a CLI speaking the sigstore-conformance protocol).
+/// `sigbox-lib` (the client library in this process), `sigstore-python`, `sigstore-js`,
+/// `sigstore-rs` (verifying only), or `cmd:<path>` (a CLI speaking the sigstore-conformance
+/// protocol).
 pub fn client_from_spec(
     spec: &str,
     tools: &Tools,
@@ -182,7 +183,7 @@ pub fn client_from_spec(
             }
             _ => bail!(
                 "unknown client {other:?}: want sigbox, sigbox-lib, sigstore-python, \
-                 sigstore-js or cmd:<path>"
+                 sigstore-js, sigstore-rs or cmd:<path>"
             ),
         },
     })
@@ -326,10 +327,22 @@ impl Client for SigboxLib {
 }
 
 /// sigstore-rs (the `sigstore` crate), verifying in this process against the trusted root
-/// file. Verify only: this adapter does not drive sigstore-rs's signing flow, so its signing
-/// cases fail with a reason and are listed as gaps.
+/// file.
+///
+/// It does not sign: sigstore-rs 0.15's signing flow cannot be pointed at a private stack. A
+/// `bundle::sign::SigningContext` comes from `production()` (the public-good Fulcio, Rekor and
+/// TUF repository, fixed) or from `new(fulcio, rekor, ctfe_keyring)`, whose CT keyring type
+/// (`crypto::keyring::Keyring`) is crate-private: nothing outside the crate can build one
+/// (sigstore/sigstore-rs#562). Composing its lower-level Fulcio and Rekor clients by hand would
+/// test our composition, not sigstore-rs's flow (which also checks the SCT before logging). So
+/// [`Client::can_sign`] is false and its signing cases are skipped.
 #[derive(Debug, Clone, Copy)]
 pub struct SigstoreRs;
+
+/// Why [`SigstoreRs`] does not sign.
+const SIGSTORE_RS_CANNOT_SIGN: &str = "sigstore-rs 0.15 cannot sign against a private stack: \
+    its SigningContext is built by production() (the public-good services) or by new(), whose CT \
+    keyring argument (crypto::keyring::Keyring) is crate-private (sigstore/sigstore-rs#562)";
 
 impl SigstoreRs {
     fn try_verify(req: &VerifyRequest) -> anyhow::Result<String> {
@@ -371,9 +384,7 @@ impl Client for SigstoreRs {
     }
 
     fn sign(&self, _req: &SignRequest) -> Outcome {
-        Outcome::error(
-            "sigstore-rs: this adapter verifies only; it does not drive sigstore-rs signing",
-        )
+        Outcome::error(SIGSTORE_RS_CANNOT_SIGN)
     }
 
     fn verify(&self, req: &VerifyRequest) -> Outcome {

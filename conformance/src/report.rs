@@ -236,7 +236,9 @@ impl Report {
                 stack on the system clock. `pass`: signed or verified; `refused`: a tampered \
                 bundle refused, as wanted; `gap`: a known client gap (below); `FAIL` / \
                 `ACCEPTED` / `FIXED`: differences from `conformance/expectations.json`; \
-                `skip`: what the case needs failed earlier, or the client is verify-only (the sigstore-rs adapter does not sign).\n\n";
+                `skip`: what the case needs failed earlier, or the client is verify-only \
+                (sigstore-rs 0.15 cannot sign against a private stack: its `SigningContext` \
+                takes a crate-private CT keyring, sigstore/sigstore-rs#562).\n\n";
         let _ = writeln!(out, "| scenario | {} |", self.clients.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(self.clients.len()));
         for row in self.rows() {

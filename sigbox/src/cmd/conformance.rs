@@ -9,8 +9,10 @@ use stack::generations::Kind;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// A client under test: sigbox, sigbox-lib (the client library in this process),
-    /// sigstore-python, sigstore-js, or cmd:<path> (a CLI speaking the sigstore-conformance
-    /// protocol). Repeat for several; default all four built-in ones.
+    /// sigstore-python, sigstore-js, sigstore-rs (verifies only: sigstore-rs 0.15 cannot sign
+    /// against a private stack), or cmd:<path> (a CLI speaking the sigstore-conformance
+    /// protocol). Repeat for several; default sigbox, sigstore-python, sigstore-js and
+    /// sigstore-rs.
     #[arg(long = "client", value_name = "CLIENT")]
     clients: Vec<String>,
     /// Write the matrix as Markdown here.

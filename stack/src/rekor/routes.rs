@@ -31,14 +31,27 @@ pub fn routes(rekor: Arc<Shards>) -> Router {
         .with_state(rekor)
 }
 
+/// `{uuid: entry}`, compact and ending in a newline, byte for byte as Rekor writes it (its
+/// go-swagger JSON producer is Go's `json.Encoder`, which appends `\n`). sigstore-rs 0.15's
+/// Rekor client cuts this body at fixed offsets and drops its last two bytes (`}\n`): without
+/// the newline it cuts a brace instead and cannot parse the entry.
 fn entry_response(status: StatusCode, entry: super::LogEntry) -> Response {
     let location = format!("/api/v1/log/entries/{}", entry.uuid);
     let mut body = Map::new();
     body.insert(entry.uuid.clone(), entry.json);
+    let mut bytes = match serde_json::to_vec(&Value::Object(body)) {
+        Ok(b) => b,
+        Err(e) => return ApiError::internal(format!("encoding the entry: {e}")).into_response(),
+    };
+    bytes.push(b'\n');
     (
         status,
-        [(header::LOCATION, location), (header::ETAG, entry.uuid)],
-        Json(Value::Object(body)),
+        [
+            (header::LOCATION, location),
+            (header::ETAG, entry.uuid),
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+        ],
+        bytes,
     )
         .into_response()
 }

@@ -1144,3 +1144,51 @@ async fn entries_by_index_uuid_and_retrieve_agree() {
         .unwrap();
     assert_eq!(der.as_bytes(), stack.rekor().public_key_der());
 }
+
+/// sigstore-rs 0.15's Rekor client (`rekor::apis::entries_api`) does not parse the entry
+/// response as JSON: it cuts the UUID and the entry out at fixed offsets and drops the last two
+/// bytes, which works on Rekor's bytes (compact JSON, an 80-character UUID, a trailing newline
+/// from Go's `json.Encoder`). So the entry responses must be byte-shaped like Rekor's.
+#[tokio::test]
+async fn sigstore_rs_rekor_client_reads_our_entries() {
+    use sigstore::rekor::apis::configuration::Configuration;
+    use sigstore::rekor::apis::entries_api;
+    use sigstore::rekor::models::ProposedEntry;
+
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let key = SigningKey::from_slice(&[43; 32]).unwrap();
+    let config = Configuration {
+        base_path: url.clone(),
+        ..Default::default()
+    };
+    let proposed: ProposedEntry =
+        serde_json::from_value(proposal(&key, b"for sigstore-rs")).unwrap();
+    let created = entries_api::create_log_entry(&config, proposed)
+        .await
+        .expect("sigstore-rs reads the created entry");
+    let uuid = created.uuid.clone().expect("the UUID");
+    assert_eq!(uuid.len(), 80);
+    assert_eq!(created.log_index, 0);
+    let by_index = entries_api::get_log_entry_by_index(&config, 0)
+        .await
+        .expect("sigstore-rs reads the entry by index");
+    let by_uuid = entries_api::get_log_entry_by_uuid(&config, &uuid)
+        .await
+        .expect("sigstore-rs reads the entry by UUID");
+    for entry in [&by_index, &by_uuid] {
+        assert_eq!(entry.uuid.as_deref(), Some(uuid.as_str()));
+        assert_eq!(entry.body, created.body);
+        assert_eq!(entry.integrated_time, created.integrated_time);
+    }
+    // The bytes themselves: compact, one line, ending in a newline as Rekor's do.
+    let raw = reqwest::get(format!("{url}/api/v1/log/entries/{uuid}"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(raw.starts_with(format!("{{\"{uuid}\":{{").as_bytes()));
+    assert!(raw.ends_with(b"}}\n"), "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(raw.iter().filter(|b| **b == b'\n').count(), 1);
+}
