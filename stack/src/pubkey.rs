@@ -44,6 +44,30 @@ enum KeyKind {
     Ed25519,
 }
 
+/// The first PEM block in `text`: its label and its bytes. As lenient as Go's `pem.Decode`,
+/// which Rekor and Fulcio use: base64 lines of any length (one long line too), surrounding
+/// text ignored. RFC 7468's strict form (64 columns) would refuse what the real services take.
+pub(crate) fn pem_decode(text: &str) -> Result<(String, Vec<u8>), String> {
+    use base64::Engine;
+    let start = text
+        .find("-----BEGIN ")
+        .ok_or_else(|| "no `-----BEGIN` line".to_owned())?;
+    let rest = &text[start + "-----BEGIN ".len()..];
+    let (label, rest) = rest
+        .split_once("-----")
+        .ok_or_else(|| "the BEGIN line does not end in `-----`".to_owned())?;
+    let end = format!("-----END {label}-----");
+    let body = &rest[..rest.find(&end).ok_or_else(|| format!("no `{end}` line"))?];
+    if body.contains(':') {
+        return Err("PEM headers are not supported".to_owned());
+    }
+    let b64: String = body.split_ascii_whitespace().collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| format!("the `{label}` block is not base64: {e}"))?;
+    Ok((label.to_owned(), der))
+}
+
 /// A public key (from a `PUBLIC KEY` PEM or a `CERTIFICATE` PEM).
 #[derive(Debug)]
 pub(crate) struct Verifier {
@@ -57,8 +81,9 @@ pub(crate) struct Verifier {
 impl Verifier {
     pub(crate) fn from_pem(pem: &[u8]) -> Result<Self, String> {
         let text = std::str::from_utf8(pem).map_err(|_| "public key is not PEM text".to_owned())?;
-        let (label, der_bytes) = der::pem::decode_vec(text.trim().as_bytes())
-            .map_err(|e| format!("public key is not valid PEM: {e}"))?;
+        let (label, der_bytes) =
+            pem_decode(text).map_err(|e| format!("public key is not valid PEM: {e}"))?;
+        let label = label.as_str();
         let canonical_pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der_bytes)
             .map_err(|e| format!("re-encoding the PEM: {e}"))?;
         let (spki, identities) = match label {
@@ -288,4 +313,60 @@ pub(crate) fn signed_part(der_bytes: &[u8]) -> Result<&[u8], String> {
         return Err(format!("want a SEQUENCE, found {}", outer.tag));
     }
     r.tlv_bytes().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use p256::pkcs8::EncodePublicKey;
+
+    use super::*;
+
+    fn spki() -> Vec<u8> {
+        let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+        key.verifying_key()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn pem_of_any_line_length_decodes_like_go() {
+        let der = spki();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        let wrapped =
+            der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &der).unwrap();
+        let one_line = format!("-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n");
+        let crlf = wrapped.replace('\n', "\r\n");
+        for pem in [&wrapped, &one_line, &crlf] {
+            assert_eq!(
+                pem_decode(pem).unwrap(),
+                ("PUBLIC KEY".to_owned(), der.clone())
+            );
+            let v = Verifier::from_pem(pem.as_bytes()).unwrap();
+            // Rekor stores the canonical (64-column) form whatever it was given.
+            assert_eq!(v.canonical_pem, wrapped);
+        }
+    }
+
+    #[test]
+    fn broken_pem_is_refused_with_a_reason() {
+        let der = spki();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        for (pem, want) in [
+            ("not pem".to_owned(), "no `-----BEGIN` line"),
+            (
+                format!("-----BEGIN PUBLIC KEY-----\n{b64}\n"),
+                "no `-----END PUBLIC KEY-----` line",
+            ),
+            (
+                "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----".to_owned(),
+                "not base64",
+            ),
+        ] {
+            let err = pem_decode(&pem).unwrap_err();
+            assert!(err.contains(want), "{err}");
+        }
+    }
 }

@@ -480,7 +480,7 @@ fn parse_public_key(content: &str) -> Result<Verifier, String> {
 fn check_csr(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let der = match std::str::from_utf8(bytes) {
         Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
-            let (label, der) = der::pem::decode_vec(text.trim().as_bytes())
+            let (label, der) = crate::pubkey::pem_decode(text)
                 .map_err(|e| format!("The certificate signing request could not be parsed: {e}"))?;
             if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
                 return Err(format!(
