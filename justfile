@@ -35,7 +35,8 @@ tools:
     cd tools/js && npm ci --no-audit --no-fund
 
 # The client conformance matrix: sigbox, sigstore-python and sigstore-js sign, cross-verify,
-# refuse tampered bundles and survive every rotation, against a stack started for the run.
+# refuse tampered bundles and faults (a rolled-back or expired TUF timestamp among them, through
+# each client's own TUF loading) and survive every rotation, against a stack started for the run.
 # Writes docs/conformance.md; fails when a result differs from conformance/expectations.json.
 # A dev build: the time goes to the clients, and dependencies are optimised in dev anyway.
 conformance *ARGS:

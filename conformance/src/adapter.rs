@@ -102,6 +102,21 @@ pub trait Client: std::fmt::Debug + Send + Sync {
     }
     /// Verifies.
     fn verify(&self, req: &VerifyRequest) -> Outcome;
+    /// Why it cannot get its trusted root through a TUF repository given by URL and first
+    /// `root.json` (a verify-via-TUF case is then skipped with this reason); `None` when it can,
+    /// through [`Client::verify_via_tuf`].
+    fn no_tuf(&self) -> Option<&str> {
+        Some("this adapter has no TUF mode")
+    }
+    /// Verifies as [`Client::verify`] does, but with the trusted root the client fetches itself
+    /// from the TUF repository at `req.tuf_url`, starting from `req.tuf_root` (not
+    /// `req.trusted_root`), keeping the TUF metadata in `cache`. The runner passes the same
+    /// `cache` to all of one client's TUF cases, so a client that has seen timestamp version N
+    /// can refuse N-1. Called only when [`Client::no_tuf`] is `None`.
+    fn verify_via_tuf(&self, req: &VerifyRequest, cache: &Path) -> Outcome {
+        let _ = (req, cache);
+        Outcome::error(self.no_tuf().unwrap_or("no TUF mode").to_owned())
+    }
 }
 
 /// Where the third-party clients are installed.
@@ -147,7 +162,7 @@ pub fn client_from_spec(
     Ok(match spec {
         "sigbox" => {
             let bin = sigbox_bin.context("no sigbox binary to drive")?;
-            Box::new(CliProtocol::new("sigbox", bin))
+            Box::new(CliProtocol::new("sigbox", bin).with_tuf_flags())
         }
         "sigbox-lib" => Box::new(SigboxLib),
         "sigstore-rs" => Box::new(SigstoreRs),
@@ -210,6 +225,15 @@ fn run(mut cmd: Command) -> Outcome {
 pub struct CliProtocol {
     name: String,
     program: PathBuf,
+    tuf_flags: bool,
+}
+
+/// Where a `verify-bundle` command line gets its trusted root.
+enum TrustArgs<'a> {
+    /// `--trusted-root FILE` (the protocol's).
+    File(&'a Path),
+    /// `--tuf-url URL --tuf-root ROOT --tuf-cache DIR` (sigbox's own flags, not the protocol's).
+    Tuf(&'a Path),
 }
 
 impl CliProtocol {
@@ -218,7 +242,35 @@ impl CliProtocol {
         Self {
             name: name.into(),
             program: program.into(),
+            tuf_flags: false,
         }
+    }
+
+    /// Its `verify-bundle` also takes sigbox's `--tuf-url`, `--tuf-root` and `--tuf-cache`
+    /// (the protocol has no TUF flags), so its TUF cases run.
+    pub fn with_tuf_flags(mut self) -> Self {
+        self.tuf_flags = true;
+        self
+    }
+
+    fn verify_command(&self, req: &VerifyRequest, trust: TrustArgs<'_>) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.arg("verify-bundle")
+            .arg("--bundle")
+            .arg(&req.bundle)
+            .args(["--certificate-identity", &req.identity])
+            .args(["--certificate-oidc-issuer", &req.issuer]);
+        match trust {
+            TrustArgs::File(root) => cmd.arg("--trusted-root").arg(root),
+            TrustArgs::Tuf(cache) => cmd
+                .args(["--tuf-url", &req.tuf_url])
+                .arg("--tuf-root")
+                .arg(&req.tuf_root)
+                .arg("--tuf-cache")
+                .arg(cache),
+        };
+        cmd.arg(&req.artifact);
+        cmd
     }
 }
 
@@ -249,16 +301,18 @@ impl Client for CliProtocol {
     }
 
     fn verify(&self, req: &VerifyRequest) -> Outcome {
-        let mut cmd = Command::new(&self.program);
-        cmd.arg("verify-bundle")
-            .arg("--bundle")
-            .arg(&req.bundle)
-            .args(["--certificate-identity", &req.identity])
-            .args(["--certificate-oidc-issuer", &req.issuer])
-            .arg("--trusted-root")
-            .arg(&req.trusted_root)
-            .arg(&req.artifact);
-        run(cmd)
+        run(self.verify_command(req, TrustArgs::File(&req.trusted_root)))
+    }
+
+    fn no_tuf(&self) -> Option<&str> {
+        (!self.tuf_flags).then_some(
+            "the sigstore-conformance CLI protocol has no TUF flags (only sigbox's verify-bundle \
+             takes --tuf-url, --tuf-root and --tuf-cache)",
+        )
+    }
+
+    fn verify_via_tuf(&self, req: &VerifyRequest, cache: &Path) -> Outcome {
+        run(self.verify_command(req, TrustArgs::Tuf(cache)))
     }
 }
 
@@ -285,9 +339,30 @@ impl SigboxLib {
         Ok(format!("bundle written to {}", req.bundle.display()))
     }
 
-    fn try_verify(req: &VerifyRequest) -> anyhow::Result<String> {
+    /// The trusted root through TUF (`client::tuf`, what `sigbox verify --tuf-url` runs), on a
+    /// runtime of its own in a thread of its own (the caller may be on an async worker).
+    fn try_load_tuf(req: &VerifyRequest, cache: &Path) -> anyhow::Result<Vec<u8>> {
+        let root = std::fs::read(&req.tuf_root)
+            .with_context(|| format!("reading {}", req.tuf_root.display()))?;
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .context("starting an async runtime")?;
+                    let trust = runtime.block_on(client::tuf::load(&req.tuf_url, &root, cache))?;
+                    Ok(trust.trusted_root)
+                })
+                .join()
+                .map_err(|_| anyhow::anyhow!("the TUF loading panicked"))?
+        })
+    }
+
+    /// Verifies against `root` (the bytes of a `trusted_root.json`).
+    fn try_verify(req: &VerifyRequest, root: &[u8]) -> anyhow::Result<String> {
         use client::{Artifact, Bundle, Pattern, Policy, TrustedRoot, Verifier};
-        let root = TrustedRoot::from_json(&std::fs::read(&req.trusted_root)?)?;
+        let root = TrustedRoot::from_json(root)?;
         let bundle = Bundle::from_json(&std::fs::read(&req.bundle)?)?;
         let data = std::fs::read(&req.artifact)?;
         let policy = Policy::IdentityMatching {
@@ -316,10 +391,27 @@ impl Client for SigboxLib {
     }
 
     fn verify(&self, req: &VerifyRequest) -> Outcome {
-        match Self::try_verify(req) {
+        let verified = std::fs::read(&req.trusted_root)
+            .with_context(|| format!("reading {}", req.trusted_root.display()))
+            .and_then(|root| Self::try_verify(req, &root));
+        match verified {
             Ok(output) => Outcome {
                 passed: true,
                 output,
+            },
+            Err(e) => Outcome::error(format!("error: {e:#}")),
+        }
+    }
+
+    fn no_tuf(&self) -> Option<&str> {
+        None
+    }
+
+    fn verify_via_tuf(&self, req: &VerifyRequest, cache: &Path) -> Outcome {
+        match Self::try_load_tuf(req, cache).and_then(|root| Self::try_verify(req, &root)) {
+            Ok(output) => Outcome {
+                passed: true,
+                output: format!("trusted root through TUF; {output}"),
             },
             Err(e) => Outcome::error(format!("error: {e:#}")),
         }
@@ -396,23 +488,57 @@ impl Client for SigstoreRs {
             Err(e) => Outcome::error(format!("error: {e:#}")),
         }
     }
+
+    fn no_tuf(&self) -> Option<&str> {
+        Some(
+            "sigstore-rs 0.15 cannot be pointed at another TUF repository: \
+             SigstoreTrustRoot::new fetches from the public-good one only (its URL and root.json \
+             are built in, and the constructor over a tough repository is private)",
+        )
+    }
 }
 
-/// sigstore-python's CLI (`python -m sigstore`), with the trust config; its caches and data
-/// kept in the request's scratch directory.
+/// sigstore-python's CLI (`python -m sigstore`), with the trust config, its caches and data
+/// kept in the request's scratch directory; or, through TUF, with `--instance` and the XDG
+/// directories in the runner's TUF cache.
 #[derive(Debug, Clone)]
 pub struct SigstorePython {
     /// The Python with `sigstore` installed.
     pub python: PathBuf,
 }
 
+/// Where sigstore-python gets its trust material.
+enum Instance<'a> {
+    /// `--trust-config FILE`.
+    TrustConfig(&'a Path),
+    /// `--instance URL`: the TUF repository at URL, trusted through the metadata kept in the
+    /// XDG data directory (`trust-instance ROOT` puts the first root there).
+    Tuf(&'a str),
+}
+
 impl SigstorePython {
-    fn command(&self, scratch: &Path, trust_config: &Path) -> Command {
+    /// `python -m sigstore` with its trust from `instance`, its XDG cache and data directories
+    /// (TUF metadata and targets) under `dirs`.
+    fn command(&self, dirs: &Path, instance: Instance<'_>) -> Command {
         let mut cmd = Command::new(&self.python);
-        cmd.args(["-m", "sigstore", "--trust-config"])
-            .arg(trust_config)
-            .env("XDG_CACHE_HOME", scratch.join("cache"))
-            .env("XDG_DATA_HOME", scratch.join("data"));
+        cmd.args(["-m", "sigstore"]);
+        match instance {
+            Instance::TrustConfig(file) => cmd.arg("--trust-config").arg(file),
+            Instance::Tuf(url) => cmd.args(["--instance", url]),
+        };
+        cmd.env("XDG_CACHE_HOME", dirs.join("cache"))
+            .env("XDG_DATA_HOME", dirs.join("data"));
+        cmd
+    }
+
+    /// `verify identity` of `req`'s bundle, trust from `instance`, directories under `dirs`.
+    fn verify_command(&self, req: &VerifyRequest, dirs: &Path, instance: Instance<'_>) -> Command {
+        let mut cmd = self.command(dirs, instance);
+        cmd.args(["verify", "identity", "--bundle"])
+            .arg(&req.bundle)
+            .args(["--cert-identity", &req.identity])
+            .args(["--cert-oidc-issuer", &req.issuer])
+            .arg(&req.artifact);
         cmd
     }
 }
@@ -423,7 +549,7 @@ impl Client for SigstorePython {
     }
 
     fn sign(&self, req: &SignRequest) -> Outcome {
-        let mut cmd = self.command(&req.scratch, &req.trust_config);
+        let mut cmd = self.command(&req.scratch, Instance::TrustConfig(&req.trust_config));
         match &req.kind {
             SignKind::Message => {
                 cmd.arg("sign");
@@ -446,18 +572,56 @@ impl Client for SigstorePython {
     }
 
     fn verify(&self, req: &VerifyRequest) -> Outcome {
-        let mut cmd = self.command(&req.scratch, &req.trust_config);
-        cmd.args(["verify", "identity", "--bundle"])
-            .arg(&req.bundle)
-            .args(["--cert-identity", &req.identity])
-            .args(["--cert-oidc-issuer", &req.issuer])
-            .arg(&req.artifact);
-        run(cmd)
+        let trust = Instance::TrustConfig(&req.trust_config);
+        run(self.verify_command(req, &req.scratch, trust))
+    }
+
+    fn no_tuf(&self) -> Option<&str> {
+        None
+    }
+
+    /// As a user of another instance does: `trust-instance ROOT` once (the cache has no data
+    /// directory yet), then `--instance URL verify identity`, which refreshes the TUF metadata
+    /// from what the data directory holds before it verifies.
+    fn verify_via_tuf(&self, req: &VerifyRequest, cache: &Path) -> Outcome {
+        let mut output = String::new();
+        if !cache.join("data").exists() {
+            let mut cmd = self.command(cache, Instance::Tuf(&req.tuf_url));
+            cmd.arg("trust-instance").arg(&req.tuf_root);
+            let trusted = run(cmd);
+            if !trusted.passed {
+                return Outcome {
+                    passed: false,
+                    output: format!("trust-instance failed:\n{}", trusted.output),
+                };
+            }
+            output = trusted.output;
+        }
+        // `--verbose`: its one-line refusal ("Failed to refresh TUF metadata") hides why; the
+        // traceback names the python-tuf exception, repeated last.
+        let mut cmd = self.verify_command(req, cache, Instance::Tuf(&req.tuf_url));
+        cmd.arg("--verbose");
+        let verified = run(cmd);
+        let why: Vec<&str> = verified
+            .output
+            .lines()
+            .filter(|l| l.starts_with("tuf.api.exceptions."))
+            .collect();
+        let why = if why.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", why.join("\n"))
+        };
+        Outcome {
+            passed: verified.passed,
+            output: output + &verified.output + &why,
+        }
     }
 }
 
 /// sigstore-js: the `sigstore` library through a node script for message signatures and
-/// verification (through the stack's TUF repository, a fresh cache each time), the
+/// verification (through the stack's TUF repository, a fresh cache each time but in the TUF
+/// cases, which keep one per run), the
 /// `@sigstore/cli` `attest` command for DSSE (as a user runs it).
 #[derive(Debug, Clone)]
 pub struct SigstoreJs {
@@ -504,21 +668,146 @@ impl Client for SigstoreJs {
         }
     }
 
+    /// Through the stack's TUF repository as well (sigstore-js's `verify` takes no trusted
+    /// root file), with a fresh cache.
     fn verify(&self, req: &VerifyRequest) -> Outcome {
+        self.verify_via_tuf(req, &req.scratch.join("tuf-cache"))
+    }
+
+    fn no_tuf(&self) -> Option<&str> {
+        None
+    }
+
+    /// The library's `verify` with `tufMirrorURL`, `tufRootPath` and `tufCachePath` (the
+    /// script's `verify` mode); `tufRootPath` seeds the cache only while it has no `root.json`.
+    fn verify_via_tuf(&self, req: &VerifyRequest, cache: &Path) -> Outcome {
         // The script appends `/tuf` to the stack's URL.
         let url = req.tuf_url.trim_end_matches('/');
         let url = url.strip_suffix("/tuf").unwrap_or(url);
-        let cache = req.scratch.join("tuf-cache");
-        if let Err(e) = std::fs::create_dir_all(&cache) {
+        if let Err(e) = std::fs::create_dir_all(cache) {
             return Outcome::error(format!("creating {}: {e}", cache.display()));
         }
         let mut cmd = self.node();
         cmd.args(["verify", url])
             .arg(&req.tuf_root)
-            .arg(&cache)
+            .arg(cache)
             .arg(&req.bundle)
             .arg(&req.artifact)
             .args([&req.identity, &req.issuer]);
         run(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> VerifyRequest {
+        VerifyRequest {
+            bundle: "/b.json".into(),
+            artifact: "/a.txt".into(),
+            identity: "alice@example.com".into(),
+            issuer: "http://127.0.0.1:1".into(),
+            trusted_root: "/trusted_root.json".into(),
+            trust_config: "/trust_config.json".into(),
+            tuf_url: "http://127.0.0.1:1/tuf".into(),
+            tuf_root: "/root.json".into(),
+            scratch: "/scratch".into(),
+        }
+    }
+
+    fn args(cmd: &Command) -> Vec<String> {
+        cmd.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn env(cmd: &Command, key: &str) -> Option<PathBuf> {
+        cmd.get_envs()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.map(PathBuf::from))
+    }
+
+    #[test]
+    fn which_clients_verify_through_tuf() {
+        let tools = Tools {
+            python: "/nonexistent/python".into(),
+            js_dir: "/nonexistent/js".into(),
+            js_script: "/nonexistent/client.js".into(),
+        };
+        let client = |spec| client_from_spec(spec, &tools, Some(Path::new("/bin/sigbox"))).unwrap();
+        assert!(client("sigbox").no_tuf().is_none());
+        assert!(client("sigbox-lib").no_tuf().is_none());
+        assert!(
+            client("sigstore-rs")
+                .no_tuf()
+                .unwrap()
+                .contains("sigstore-rs 0.15")
+        );
+        assert!(
+            client("cmd:/bin/other")
+                .no_tuf()
+                .unwrap()
+                .contains("no TUF flags")
+        );
+    }
+
+    #[test]
+    fn sigbox_verify_bundle_takes_its_tuf_flags_instead_of_the_trusted_root() {
+        let req = request();
+        let cli = CliProtocol::new("sigbox", "/bin/sigbox").with_tuf_flags();
+        let common = [
+            "verify-bundle",
+            "--bundle",
+            "/b.json",
+            "--certificate-identity",
+            "alice@example.com",
+            "--certificate-oidc-issuer",
+            "http://127.0.0.1:1",
+        ];
+        let tuf = cli.verify_command(&req, TrustArgs::Tuf(Path::new("/cache")));
+        let mut want = common.to_vec();
+        want.extend([
+            "--tuf-url",
+            "http://127.0.0.1:1/tuf",
+            "--tuf-root",
+            "/root.json",
+            "--tuf-cache",
+            "/cache",
+            "/a.txt",
+        ]);
+        assert_eq!(args(&tuf), want);
+        let file = cli.verify_command(&req, TrustArgs::File(&req.trusted_root));
+        let mut want = common.to_vec();
+        want.extend(["--trusted-root", "/trusted_root.json", "/a.txt"]);
+        assert_eq!(args(&file), want);
+    }
+
+    #[test]
+    fn sigstore_python_uses_the_instance_with_its_dirs_in_the_cache() {
+        let py = SigstorePython {
+            python: "/bin/python".into(),
+        };
+        let req = request();
+        let cmd = py.verify_command(&req, Path::new("/cache"), Instance::Tuf(&req.tuf_url));
+        assert_eq!(
+            args(&cmd)[..8],
+            [
+                "-m",
+                "sigstore",
+                "--instance",
+                "http://127.0.0.1:1/tuf",
+                "verify",
+                "identity",
+                "--bundle",
+                "/b.json"
+            ]
+        );
+        assert!(!args(&cmd).iter().any(|a| a == "--offline"));
+        assert_eq!(env(&cmd, "XDG_DATA_HOME"), Some("/cache/data".into()));
+        assert_eq!(env(&cmd, "XDG_CACHE_HOME"), Some("/cache/cache".into()));
+        let cmd = py.verify_command(&req, &req.scratch, Instance::TrustConfig(&req.trust_config));
+        assert_eq!(args(&cmd)[2..4], ["--trust-config", "/trust_config.json"]);
+        assert_eq!(env(&cmd, "XDG_DATA_HOME"), Some("/scratch/data".into()));
     }
 }

@@ -1,5 +1,6 @@
 //! The runner: starts a stack, runs every scenario for every client, collects the cases.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,6 +21,9 @@ const IDENTITY: &str = fake_oidc::DEFAULT_EMAIL;
 /// An identity no bundle has.
 const WRONG_IDENTITY: &str = "mallory@example.com";
 const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
+/// How many requests a TUF fault is armed for in its case: every `timestamp.json` the client
+/// fetches then is the faulty one, retries included (the fault is cleared after the case).
+const TUF_FAULT_ARMED: u32 = 1000;
 
 /// What to run.
 #[derive(Debug)]
@@ -220,6 +224,49 @@ impl Run<'_> {
         }
     }
 
+    /// `client` verifies `bundle` (over the artifact, for the identity) with its trusted root
+    /// through the stack's TUF repository and `cache`, with `fault` armed for the whole case
+    /// when there is one; records the case (the output says how often the fault was served)
+    /// and returns whether the client accepted.
+    fn verify_via_tuf(
+        &mut self,
+        client: &dyn Client,
+        scenario: &str,
+        want: Want,
+        bundle: &Path,
+        cache: &Path,
+        fault: Option<Fault>,
+    ) -> bool {
+        self.show(client.name(), scenario);
+        let artifact = self.artifact.clone();
+        let req = self.verify_request(bundle, &artifact, IDENTITY);
+        let start = Instant::now();
+        if let Some(fault) = fault {
+            self.stack.faults().arm(fault, TUF_FAULT_ARMED);
+        }
+        let mut out = client.verify_via_tuf(&req, cache);
+        let time = start.elapsed();
+        if let Some(fault) = fault {
+            let left = self
+                .stack
+                .faults()
+                .armed()
+                .get(&fault)
+                .copied()
+                .unwrap_or(0);
+            self.stack.faults().clear();
+            let _ = write!(
+                out.output,
+                "\n({} served {} time(s))",
+                fault.as_str(),
+                TUF_FAULT_ARMED - left
+            );
+        }
+        let passed = out.passed;
+        self.record(client.name(), scenario, want, out, time);
+        passed
+    }
+
     fn verify(
         &mut self,
         client: &dyn Client,
@@ -408,6 +455,68 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
             Ok(p) => run.verify(*client, scenarios[3], Want::Fail, &p, &artifact, IDENTITY),
             Err(e) => run.skip(client.name(), scenarios[3], Want::Fail, &format!("{e:#}")),
         }
+    }
+
+    // (f) Trust through TUF: each client that can be pointed at a TUF repository verifies its
+    // own message bundle (or the first there is) with the trusted root it fetches itself from
+    // the stack's repository, starting from root v1, its TUF metadata in a cache of its own kept
+    // across these cases: honestly, then with each TUF fault armed (it must refuse), then
+    // honestly again (a refusal has not poisoned its cache). The signing-time fault section
+    // below leaves these two faults out.
+    // A second timestamp version, so there is one to roll back to: a client that loads this
+    // one must refuse the previous.
+    stack
+        .trust()
+        .refresh_timestamp(stack.clock().now())
+        .context("publishing a new TUF timestamp")?;
+    for (i, client) in clients.iter().enumerate() {
+        let name = client.name();
+        let rollback = format!("fault/{}", Fault::TufRolledBackTimestamp.as_str());
+        let expired = format!("fault/{}", Fault::TufExpiredTimestamp.as_str());
+        let scenarios = [
+            ("tuf/verify", Want::Pass),
+            (rollback.as_str(), Want::Fail),
+            (expired.as_str(), Want::Fail),
+            ("tuf/verify-after-faults", Want::Pass),
+        ];
+        let skip_all = |run: &mut Run<'_>, why: &str| {
+            for (s, want) in scenarios {
+                run.skip(name, s, want, why);
+            }
+        };
+        if let Some(why) = client.no_tuf() {
+            skip_all(&mut run, why);
+            continue;
+        }
+        let Some(base) = signed[i].message.clone().or_else(|| any_message.clone()) else {
+            skip_all(&mut run, "no client signed a message");
+            continue;
+        };
+        let cache = dir.join(format!("tuf-cache/{i}"));
+        if let Err(e) = std::fs::create_dir_all(&cache) {
+            skip_all(&mut run, &format!("creating {}: {e}", cache.display()));
+            continue;
+        }
+        // The baseline: without it a refusal under a fault means nothing.
+        if !run.verify_via_tuf(*client, scenarios[0].0, Want::Pass, &base, &cache, None) {
+            for (s, want) in &scenarios[1..] {
+                run.skip(name, s, *want, "its TUF baseline (tuf/verify) failed");
+            }
+            continue;
+        }
+        // It holds the newest timestamp: the fault serves the one before.
+        let fault = Some(Fault::TufRolledBackTimestamp);
+        run.verify_via_tuf(*client, &rollback, Want::Fail, &base, &cache, fault);
+        // The fault serves the current timestamp version, expired. Of a version the client
+        // already holds it is no news: TUF clients keep their own copy (python-tuf and tuf-js
+        // discard an equal version), which has not expired. So first a version it has not seen.
+        stack
+            .trust()
+            .refresh_timestamp(stack.clock().now())
+            .context("publishing a new TUF timestamp")?;
+        let fault = Some(Fault::TufExpiredTimestamp);
+        run.verify_via_tuf(*client, &expired, Want::Fail, &base, &cache, fault);
+        run.verify_via_tuf(*client, scenarios[3].0, Want::Pass, &base, &cache, None);
     }
 
     // (e) Faults at signing time: with each armed for one request, every client that signs

@@ -1,6 +1,8 @@
 //! The matrix for sigbox's client library, sigstore-python and sigstore-js against a stack
 //! started here: every client signs and verifies its own bundles and the others', refuses
-//! tampered bundles, and keeps working across rotations; the known gaps are the recorded ones.
+//! tampered bundles, gets its trusted root through the stack's TUF repository and refuses a
+//! rolled-back or expired timestamp there, and keeps working across rotations; the known gaps
+//! are the recorded ones.
 
 use std::path::PathBuf;
 
@@ -74,6 +76,23 @@ fn sigbox_python_and_js_matrix() {
             assert_eq!(case.want, Want::Fail);
             assert_eq!(case.status, Status::Ok, "{client} {scenario}\n{text}");
         }
+        // Through TUF: honest, both TUF faults refused, honest again with the same cache.
+        for (scenario, want) in [
+            ("tuf/verify", Want::Pass),
+            ("fault/tuf-rolled-back-timestamp", Want::Fail),
+            ("fault/tuf-expired-timestamp", Want::Fail),
+            ("tuf/verify-after-faults", Want::Pass),
+        ] {
+            let case = report.case(client, scenario).unwrap();
+            assert_eq!(case.want, want);
+            assert_eq!(case.status, Status::Ok, "{client} {scenario}\n{text}");
+            if want == Want::Fail {
+                assert!(
+                    case.output.contains(" served ") && !case.output.contains("served 0 time"),
+                    "{client} {scenario}: the fault was never served\n{case:?}"
+                );
+            }
+        }
         for kind in ["fulcio", "rekor", "tuf-root"] {
             for step in ["sign", "verify-old", "verify-new"] {
                 let scenario = format!("rotate/{kind}/{step}");
@@ -103,17 +122,14 @@ fn sigbox_python_and_js_matrix() {
     let totals = report.totals();
     assert_eq!(totals.differences, 0, "{text}");
     assert_eq!(totals.skipped, 0, "{text}");
-    // 3 clients x (4 own + 4 cross + 4 tamper + 15 faults + 3 rotations x 3) = 108 cases.
-    assert_eq!(totals.cases, 108, "{text}");
+    // 3 clients x (4 own + 4 cross + 4 tamper + 4 TUF + 15 faults + 3 rotations x 3) = 120.
+    assert_eq!(totals.cases, 120, "{text}");
     // The intoto gap, and the seven fault gaps of sigstore-python and sigstore-js.
     assert_eq!(totals.gaps, 8, "{text}");
-    assert!(report.to_junit().contains("tests=\"108\" failures=\"0\""));
-    // Our client refuses every fault.
+    assert!(report.to_junit().contains("tests=\"120\" failures=\"0\""));
+    // Our client refuses every fault (the TUF ones above).
     for fault in stack::faults::Fault::ALL {
         let scenario = format!("fault/{}", fault.as_str());
-        if scenario.starts_with("fault/tuf-") {
-            continue;
-        }
         assert_eq!(
             status("sigbox", &scenario),
             &Status::Ok,

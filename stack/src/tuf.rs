@@ -319,6 +319,17 @@ impl Trust {
         Ok(true)
     }
 
+    /// Signs a new `timestamp.json` (next version, new expiry) over the current snapshot, as a
+    /// repository's timestamp service does on its schedule; nothing else changes. A client that
+    /// fetches it can then be shown the previous one ([`Fault::TufRolledBackTimestamp`]).
+    pub fn refresh_timestamp(&self, now: OffsetDateTime) -> anyhow::Result<()> {
+        let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        repo.refresh_timestamp(now)
+            .context("signing a new TUF timestamp")?;
+        drop(repo);
+        self.remember_timestamp()
+    }
+
     /// Replaces the root keys with `keys`' (a new root version signed by the old and the new
     /// keys) and publishes new targets, snapshot and timestamp versions.
     pub fn rotate_root(&self, keys: RoleKeys, now: OffsetDateTime) -> anyhow::Result<()> {
@@ -328,7 +339,8 @@ impl Trust {
             .context("rotating the TUF root")?;
         repo.publish_targets(now, &files.targets())
             .context("publishing the TUF targets")?;
-        Ok(())
+        drop(repo);
+        self.remember_timestamp()
     }
 
     /// Current versions of root, targets, snapshot and timestamp.

@@ -491,3 +491,41 @@ async fn a_restart_near_expiry_re_signs_the_metadata() {
     .unwrap();
     assert_eq!(expires, six_days + time::Duration::days(7));
 }
+
+/// A refreshed timestamp is the next version over the same snapshot; the rolled-back timestamp
+/// fault serves the one before it (and nothing rolled back while only one was published), as
+/// does a root rotation's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refreshed_timestamp_is_the_next_version_and_can_be_rolled_back() {
+    use stack::faults::Fault;
+    let stack = Stack::builder().start().await.unwrap();
+    let url = format!("{}/tuf/timestamp.json", stack.url());
+    let served = || async {
+        let v: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+        v["signed"]["version"].as_u64().unwrap()
+    };
+    let [root, targets, snapshot, timestamp] = stack.trust().versions();
+    // One timestamp so far: nothing to roll back to, the fault waits.
+    stack.faults().arm(Fault::TufRolledBackTimestamp, 1);
+    assert_eq!(served().await, timestamp);
+    stack.faults().clear();
+
+    stack
+        .trust()
+        .refresh_timestamp(stack.clock().now())
+        .unwrap();
+    assert_eq!(
+        stack.trust().versions(),
+        [root, targets, snapshot, timestamp + 1]
+    );
+    assert_eq!(served().await, timestamp + 1);
+    stack.faults().arm(Fault::TufRolledBackTimestamp, 1);
+    assert_eq!(served().await, timestamp, "rolled back");
+    assert_eq!(served().await, timestamp + 1, "honest again");
+
+    stack.rotate(stack::generations::Kind::TufRoot).unwrap();
+    let [_, _, _, rotated] = stack.trust().versions();
+    assert_eq!(served().await, rotated);
+    stack.faults().arm(Fault::TufRolledBackTimestamp, 1);
+    assert_eq!(served().await, rotated - 1, "the one before the rotation's");
+}

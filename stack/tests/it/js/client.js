@@ -75,6 +75,11 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.log(`refused: ${e.code || ''} ${e.message}`);
+  // The causes too: a TUF refusal's reason (rollback, expiry) is in the error's cause.
+  let line = `refused: ${e.code || ''} ${e.message}`;
+  for (let c = e.cause; c; c = c.cause) {
+    line += `: ${c.code ? c.code + ' ' : ''}${c.message || c}`;
+  }
+  console.log(line);
   process.exit(1);
 });
