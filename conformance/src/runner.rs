@@ -34,7 +34,7 @@ pub struct Config {
     pub expectations: Expectations,
     /// The rotations of scenario `rotate/*`, in order (default: every kind).
     pub rotations: Vec<Kind>,
-    /// A progress line on stderr (only when it is a terminal).
+    /// A progress bar on stderr (only when it is a terminal).
     pub progress: bool,
 }
 
@@ -86,6 +86,41 @@ struct Run<'a> {
     cases: Vec<Case>,
     scratch: usize,
     progress: bool,
+    /// Cases the run will have, for the progress bar.
+    planned: usize,
+}
+
+/// The faults armed at signing time (section (e)); the TUF faults are section (d)'s.
+fn signing_faults() -> impl Iterator<Item = Fault> {
+    Fault::ALL.into_iter().filter(|f| {
+        !matches!(
+            f,
+            Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp
+        )
+    })
+}
+
+/// How many cases a run has, section by section: every section records each of its cases,
+/// run or skipped, so this is exact (the runner checks it in debug builds).
+fn planned_cases(clients: usize, rotations: usize) -> usize {
+    let own = 4; // (a) sign message and DSSE, verify each
+    let cross = 2 * clients.saturating_sub(1); // (b) message and DSSE of every other client
+    let tamper = 4; // (c)
+    let tuf = 4; // (d) baseline, two faults, after
+    let faults = signing_faults().count(); // (e)
+    let rotate = 3 * rotations; // (f) sign, verify old, verify new
+    clients * (own + cross + tamper + tuf + faults + rotate)
+}
+
+/// `[#####.....]  45/208`: the bar for `done` of `total` cases.
+fn bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 24;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(0).min(WIDTH);
+    format!(
+        "[{}{}] {done:>3}/{total}",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled)
+    )
 }
 
 impl Run<'_> {
@@ -98,7 +133,8 @@ impl Run<'_> {
 
     fn show(&self, client: &str, scenario: &str) {
         if self.progress {
-            eprint!("\r\x1b[K[{:>3}] {client}: {scenario}", self.cases.len() + 1);
+            let bar = bar(self.cases.len(), self.planned);
+            eprint!("\r\x1b[K{bar} {client}: {scenario}");
             let _ = std::io::stderr().flush();
         }
     }
@@ -359,6 +395,7 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         cases: Vec::new(),
         scratch: 0,
         progress: config.progress && std::io::stderr().is_terminal(),
+        planned: planned_cases(config.clients.len(), config.rotations.len()),
     };
     let clients: Vec<&dyn Client> = config.clients.iter().map(AsRef::as_ref).collect();
     // File names from the client's position: names may hold characters unfit for paths.
@@ -457,7 +494,7 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         }
     }
 
-    // (f) Trust through TUF: each client that can be pointed at a TUF repository verifies its
+    // (d) Trust through TUF: each client that can be pointed at a TUF repository verifies its
     // own message bundle (or the first there is) with the trusted root it fetches itself from
     // the stack's repository, starting from root v1, its TUF metadata in a cache of its own kept
     // across these cases: honestly, then with each TUF fault armed (it must refuse), then
@@ -521,12 +558,7 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
 
     // (e) Faults at signing time: with each armed for one request, every client that signs
     // signs a message and verifies its own bundle; it must refuse at one step or the other.
-    for fault in Fault::ALL.into_iter().filter(|f| {
-        !matches!(
-            f,
-            Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp
-        )
-    }) {
+    for fault in signing_faults() {
         let scenario = format!("fault/{}", fault.as_str());
         for (i, client) in clients.iter().enumerate() {
             if !client.can_sign() {
@@ -544,7 +576,7 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         }
     }
 
-    // (d) Rotations: after each, every client signs again and verifies its first bundle and the
+    // (f) Rotations: after each, every client signs again and verifies its first bundle and the
     // new one with the refreshed trust material.
     for (r, kind) in config.rotations.iter().enumerate() {
         stack
@@ -571,5 +603,30 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
     if run.progress {
         eprint!("\r\x1b[K");
     }
+    debug_assert_eq!(run.cases.len(), run.planned, "planned_cases is out of date");
     Ok(run.cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_fills_with_the_cases_done() {
+        assert_eq!(bar(0, 208), format!("[{}]   0/208", ".".repeat(24)));
+        assert_eq!(
+            bar(104, 208),
+            format!("[{}{}] 104/208", "#".repeat(12), ".".repeat(12))
+        );
+        assert_eq!(bar(208, 208), format!("[{}] 208/208", "#".repeat(24)));
+        assert_eq!(bar(3, 0), format!("[{}]   3/0", ".".repeat(24)));
+    }
+
+    #[test]
+    fn the_plan_counts_every_section() {
+        // One client: 4 own, 4 tamper, 4 TUF, 16 signing faults, 3 per rotation.
+        assert_eq!(planned_cases(1, 0), 4 + 4 + 4 + 16);
+        // The committed report: four clients, six rotations.
+        assert_eq!(planned_cases(4, 6), 208);
+    }
 }

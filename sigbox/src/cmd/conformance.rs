@@ -30,7 +30,7 @@ pub(crate) struct Args {
     /// Where `.venv` and `tools/js` are (the workspace).
     #[arg(long, default_value = ".")]
     workspace: PathBuf,
-    /// No progress line on stderr.
+    /// No progress bar on stderr.
     #[arg(long)]
     quiet: bool,
 }
