@@ -6,8 +6,8 @@
 //! nothing changed), `generations.json` is written next (so a restart serves the same
 //! generations), then the service switches, then the TUF repository publishes.
 //!
-//! Known limit: a Rekor rotation racing with appends can give the new shard an offset that an
-//! in-flight append to the old shard also takes; rotate Rekor while it is idle.
+//! A Rekor rotation holds appends back (they wait, they are not refused) from reading the old
+//! shard's final size until the new shard is active: see [`rekor::Shards::exclusive`].
 
 use std::sync::Arc;
 
@@ -88,6 +88,8 @@ impl Services {
         let next = gens.current(kind) + 1;
         let dir = |service: &str| self.state_dir.join(service).join(next.to_string());
         let mut updated = gens.clone();
+        // Held (for Rekor) from reading the old shard's size until the new shard is active.
+        let mut rekor_gate = None;
         // Build first: nothing changes if this fails.
         let switch: Box<dyn FnOnce() + Send> = match kind {
             Kind::Fulcio => {
@@ -103,6 +105,7 @@ impl Services {
                 Box::new(move || fulcio.ctlogs().push(Arc::new(log)))
             }
             Kind::Rekor => {
+                rekor_gate = Some(self.rekor.exclusive()?);
                 let offset = self.rekor.next_offset();
                 let host = self
                     .url
@@ -144,6 +147,7 @@ impl Services {
             .context("recording the new generation")?;
         *gens = updated;
         switch();
+        drop(rekor_gate);
         let at = self.clock.now();
         if kind == Kind::TufRoot {
             self.trust.rotate_root(tuf::role_keys(&keys, next), at)?;

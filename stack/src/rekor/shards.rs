@@ -15,27 +15,59 @@ use crate::tsa::IMPOSTOR_SEED;
 
 /// Every shard, oldest first; the last is active.
 #[derive(Debug)]
-pub struct Shards(Set<Rekor>, Arc<Faults>);
+pub struct Shards {
+    set: Set<Rekor>,
+    faults: Arc<Faults>,
+    /// Appends hold it shared from choosing the active shard until their entry is durable; a
+    /// rotation holds it exclusively from reading the active shard's final size (the next
+    /// shard's offset) until the next shard is active. So no append lands in a shard after
+    /// the offset that follows it was fixed, and global indexes never repeat.
+    gate: tokio::sync::RwLock<()>,
+}
 
 impl Shards {
     /// The shards opened so far (at least one), oldest first.
     pub fn new(shards: Vec<Arc<Rekor>>, faults: Arc<Faults>) -> Self {
-        Self(Set::new(shards), faults)
+        Self {
+            set: Set::new(shards),
+            faults,
+            gate: tokio::sync::RwLock::new(()),
+        }
     }
 
     /// Every shard, oldest first.
     pub fn all(&self) -> Vec<Arc<Rekor>> {
-        self.0.all()
+        self.set.all()
     }
 
     /// The shard that takes new entries.
     pub fn active(&self) -> Arc<Rekor> {
-        self.0.current()
+        self.set.current()
     }
 
     /// Makes `shard` the active one (the previous one takes no more entries).
     pub fn push(&self, shard: Arc<Rekor>) {
-        self.0.push(shard);
+        self.set.push(shard);
+    }
+
+    /// Waits for the appends in flight and holds new ones back until the guard drops: what a
+    /// rotation needs between [`Self::next_offset`] and [`Self::push`]. Blocks the calling
+    /// thread; on a current-thread runtime, where waiting would stop the appends it waits
+    /// for, it refuses instead when an append is in flight.
+    pub fn exclusive(&self) -> anyhow::Result<tokio::sync::RwLockWriteGuard<'_, ()>> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current() {
+            Err(_) => Ok(self.gate.blocking_write()),
+            Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                Ok(tokio::task::block_in_place(|| self.gate.blocking_write()))
+            }
+            Ok(_) => self.gate.try_write().map_err(|_| {
+                anyhow::anyhow!(
+                    "Rekor has appends in flight: rotate it from a blocking thread, not from a \
+                     current-thread runtime"
+                )
+            }),
+        }
     }
 
     /// The global index the next shard would start at.
@@ -47,10 +79,11 @@ impl Shards {
     /// Appends to the active shard. An armed Rekor fault doctors the answer (the log itself
     /// stays honest).
     pub async fn create(&self, proposed: Value) -> Result<LogEntry, CreateError> {
+        let _open = self.gate.read().await;
         let shard = self.active();
         let mut entry = shard.create(proposed).await?;
         let global = entry.json["logIndex"].as_u64().unwrap_or(0);
-        if global > 0 && self.1.take(Fault::RekorOtherArtifact) {
+        if global > 0 && self.faults.take(Fault::RekorOtherArtifact) {
             // A real, verifiable entry: the one before, for another artifact.
             if let Ok(Some(other)) = self.entry_by_index(global - 1) {
                 entry = other;
@@ -61,7 +94,7 @@ impl Shards {
     }
 
     fn doctor(&self, shard: &Rekor, e: &mut Value) {
-        let faults = &self.1;
+        let faults = &self.faults;
         let proof = |e: &Value| {
             let p = &e["verification"]["inclusionProof"];
             let size = p["treeSize"].as_u64().unwrap_or(0);

@@ -1192,3 +1192,65 @@ async fn sigstore_rs_rekor_client_reads_our_entries() {
     assert!(raw.ends_with(b"}}\n"), "{}", String::from_utf8_lossy(&raw));
     assert_eq!(raw.iter().filter(|b| **b == b'\n').count(), 1);
 }
+
+/// Appends racing Rekor rotations: every entry gets a global index of its own, and each index
+/// reads back as that entry, from whichever shard holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_racing_rekor_rotations_keep_their_own_indexes() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let key = SigningKey::from_slice(&[43; 32]).unwrap();
+    let mut writers = tokio::task::JoinSet::new();
+    for w in 0..4u8 {
+        let (client, url, key) = (client.clone(), url.clone(), key.clone());
+        writers.spawn(async move {
+            let mut mine = Vec::new();
+            for n in 0..25u8 {
+                let (status, v) = post_entry(&client, &url, &proposal(&key, &[w, n])).await;
+                assert_eq!(status, 201, "{v}");
+                let (_, e) = v.as_object().unwrap().iter().next().unwrap();
+                mine.push((e["logIndex"].as_u64().unwrap(), e["body"].clone()));
+            }
+            mine
+        });
+    }
+    // Rotations while the writers run (blocking this worker, as the admin endpoint's
+    // spawn_blocking does).
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        tokio::task::block_in_place(|| stack.rotate(stack::generations::Kind::Rekor)).unwrap();
+    }
+    let mut all = Vec::new();
+    while let Some(mine) = writers.join_next().await {
+        all.extend(mine.unwrap());
+    }
+    all.sort_by_key(|(index, _)| *index);
+    let indexes: Vec<u64> = all.iter().map(|(i, _)| *i).collect();
+    assert_eq!(
+        indexes,
+        (0..100).collect::<Vec<u64>>(),
+        "indexes repeat or skip"
+    );
+    for (index, body) in &all {
+        let got: Value = client
+            .get(format!("{url}/api/v1/log/entries?logIndex={index}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (_, e) = got.as_object().unwrap().iter().next().unwrap();
+        assert_eq!(&e["body"], body, "entry {index}");
+    }
+    let info: Value = client
+        .get(format!("{url}/api/v1/log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["inactiveShards"].as_array().unwrap().len(), 3);
+}
