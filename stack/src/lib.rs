@@ -328,6 +328,32 @@ pub struct Ready {
     pub public_keys: std::collections::BTreeMap<String, String>,
 }
 
+/// The PEM public keys of each role's current generation, as `Ready` lists them.
+pub(crate) fn public_keys(
+    seed: &str,
+    gens: &generations::Generations,
+) -> std::collections::BTreeMap<String, String> {
+    use generations::Kind;
+    let keys = KeyRing::new(seed);
+    [
+        (Role::FulcioRoot, Kind::Fulcio),
+        (Role::Ctlog, Kind::Ctlog),
+        (Role::Rekor, Kind::Rekor),
+        (Role::TsaRoot, Kind::Tsa),
+        (Role::Oidc, Kind::Oidc),
+    ]
+    .into_iter()
+    .map(|(role, kind)| {
+        let pem = keys
+            .signing_key(role, gens.current(kind))
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap_or_default();
+        (role.label().replace('/', "-"), pem)
+    })
+    .collect()
+}
+
 impl Stack {
     /// A builder with the defaults: seed `sigbox`, `127.0.0.1:0`, ephemeral, system clock.
     pub fn builder() -> StackBuilder {
@@ -416,26 +442,7 @@ impl Stack {
 
     /// How to reach the stack.
     pub fn ready(&self) -> Ready {
-        let keys = KeyRing::new(&self.seed);
-        let gens = self.generations();
-        use generations::Kind;
-        let public_keys = [
-            (Role::FulcioRoot, Kind::Fulcio),
-            (Role::Ctlog, Kind::Ctlog),
-            (Role::Rekor, Kind::Rekor),
-            (Role::TsaRoot, Kind::Tsa),
-            (Role::Oidc, Kind::Oidc),
-        ]
-        .into_iter()
-        .map(|(role, kind)| {
-            let pem = keys
-                .signing_key(role, gens.current(kind))
-                .verifying_key()
-                .to_public_key_pem(LineEnding::LF)
-                .unwrap_or_default();
-            (role.label().replace('/', "-"), pem)
-        })
-        .collect();
+        let public_keys = public_keys(&self.seed, &self.generations());
         Ready {
             url: self.url.clone(),
             state_dir: self.state.path().to_path_buf(),

@@ -165,7 +165,20 @@ impl Services {
                 at,
             )?;
         }
+        self.refresh_ready_file(&gens)?;
         tracing::info!(kind = kind.as_str(), generation = next, "rotated");
         Ok(next)
+    }
+
+    /// `ready.json`, if the stack wrote one, with the new generation's public keys.
+    fn refresh_ready_file(&self, gens: &Generations) -> anyhow::Result<()> {
+        let path = self.state_dir.join("ready.json");
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Ok(());
+        };
+        let mut ready: crate::Ready = serde_json::from_slice(&bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
+        ready.public_keys = crate::public_keys(&self.seed, gens);
+        crate::state::write_atomic(&path, &serde_json::to_vec_pretty(&ready)?)
     }
 }

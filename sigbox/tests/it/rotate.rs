@@ -61,6 +61,26 @@ fn rotate_adds_generations_that_survive_a_restart() {
         assert_eq!(answer["service"], kind);
         assert_eq!(answer["generation"], 1);
     }
+    // ready.json lists the new generation's keys: the log's key it names is the one it serves.
+    let ready: Value =
+        serde_json::from_slice(&std::fs::read(format!("{state}/ready.json")).unwrap()).unwrap();
+    for (role, was) in up.ready["public_keys"].as_object().unwrap() {
+        assert_ne!(
+            &ready["public_keys"][role], was,
+            "{role} key after rotation"
+        );
+    }
+    let served = client
+        .get(format!("{url}/api/v1/log/publicKey"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(
+        ready["public_keys"]["rekor"].as_str(),
+        Some(served.as_str())
+    );
+    assert_eq!(ready["admin_token"], up.ready["admin_token"]);
     let (ok, out) = sigbox(&["rotate", "nope", "--state", state]);
     assert!(!ok && out.contains("unknown rotation"), "{out}");
 
