@@ -159,12 +159,22 @@ struct Http {
 
 impl Http {
     fn post_json(&self, who: &'static str, url: &str, body: &Value) -> Result<Value, SignError> {
-        let resp = self
-            .client
-            .post(url)
-            .json(body)
-            .send()
-            .map_err(|e| service(who, format!("POST {url}: {e}")))?;
+        let sent = self.client.post(url).json(body).send();
+        Self::answer(who, "POST", url, sent)
+    }
+
+    fn get_json(&self, who: &'static str, url: &str) -> Result<Value, SignError> {
+        Self::answer(who, "GET", url, self.client.get(url).send())
+    }
+
+    /// The JSON of a 2xx answer; otherwise the status and the service's `message` (or body).
+    fn answer(
+        who: &'static str,
+        method: &str,
+        url: &str,
+        sent: reqwest::Result<reqwest::blocking::Response>,
+    ) -> Result<Value, SignError> {
+        let resp = sent.map_err(|e| service(who, format!("{method} {url}: {e}")))?;
         let status = resp.status();
         let text = resp
             .text()
@@ -175,23 +185,6 @@ impl Http {
                 .and_then(|v| v["message"].as_str().map(str::to_owned))
                 .unwrap_or(text);
             return Err(service(who, format!("{url} answered {status}: {message}")));
-        }
-        serde_json::from_str(&text)
-            .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
-    }
-
-    fn get_json(&self, who: &'static str, url: &str) -> Result<Value, SignError> {
-        let resp = self
-            .client
-            .get(url)
-            .send()
-            .map_err(|e| service(who, format!("GET {url}: {e}")))?;
-        let status = resp.status();
-        let text = resp
-            .text()
-            .map_err(|e| service(who, format!("reading the answer from {url}: {e}")))?;
-        if !status.is_success() {
-            return Err(service(who, format!("{url} answered {status}: {text}")));
         }
         serde_json::from_str(&text)
             .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))

@@ -28,15 +28,12 @@ fn proposal(key: &SigningKey, artifact: &[u8]) -> Value {
     })
 }
 
+async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn tree_size(client: &reqwest::Client, url: &str) -> u64 {
-    let info: Value = client
-        .get(format!("{url}/api/v1/log"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = get_json(client, &format!("{url}/api/v1/log")).await;
     info["treeSize"].as_u64().unwrap()
 }
 
@@ -1233,24 +1230,14 @@ async fn appends_racing_rekor_rotations_keep_their_own_indexes() {
         "indexes repeat or skip"
     );
     for (index, body) in &all {
-        let got: Value = client
-            .get(format!("{url}/api/v1/log/entries?logIndex={index}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let got = get_json(
+            &client,
+            &format!("{url}/api/v1/log/entries?logIndex={index}"),
+        )
+        .await;
         let (_, e) = got.as_object().unwrap().iter().next().unwrap();
         assert_eq!(&e["body"], body, "entry {index}");
     }
-    let info: Value = client
-        .get(format!("{url}/api/v1/log"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = get_json(&client, &format!("{url}/api/v1/log")).await;
     assert_eq!(info["inactiveShards"].as_array().unwrap().len(), 3);
 }
