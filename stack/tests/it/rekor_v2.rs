@@ -17,7 +17,7 @@ use tlog::checkpoint::Checkpoint;
 use tlog::note::{EcdsaNoteKey, SignedNote};
 use tlog::{Hash, leaf_hash};
 
-use crate::support::{sigstore_python, write_client_trust};
+use crate::support::{sigstore_js, sigstore_python, write_client_trust};
 
 /// A signing key for tests only (a fixed scalar, never a real key).
 fn test_key(n: u8) -> SigningKey {
@@ -610,4 +610,134 @@ async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
             .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
             .unwrap_or_else(|e| panic!("our client refused {bundle}: {e}"));
     }
+}
+
+/// sigstore-js 5 (`@sigstore/sign` 5.1's `bundleBuilderFromSigningConfig`: `sigstore.sign` in
+/// `sigstore` 5.0.1 has no way to reach Rekor v2) signs to Rekor v2 from the signing config: a
+/// message signature as hashedrekord 0.0.2, a DSSE attestation as dsse 0.0.2. sigstore-js and
+/// our client verify both.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigstore_js_signs_to_rekor_v2_from_the_signing_config() {
+    let stack = Stack::builder()
+        .rekor_v2_signing(true)
+        .start()
+        .await
+        .unwrap();
+    let issuer = stack.oidc().issuer_url().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(
+        p("signing_config.json"),
+        stack.trust().signing_config_json(),
+    )
+    .unwrap();
+    std::fs::write(p("trusted_root.json"), stack.trust().trusted_root_json()).unwrap();
+    let artifact = b"an artifact sigstore-js signs to sigbox's Rekor v2\n";
+    std::fs::write(p("artifact.txt"), artifact).unwrap();
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "artifact.txt", "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"buildDefinition": {"buildType": "https://sigbox.test/build/v1"}},
+    });
+    std::fs::write(p("statement.json"), statement.to_string()).unwrap();
+    let v2_log_id = B64.encode(stack.rekor_v2().log_id());
+    let trusted =
+        client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
+    let policy = client::Policy::Identity {
+        san: "alice@example.com".into(),
+        issuer: issuer.clone(),
+    };
+    for (bundle, input, mode, kind) in [
+        ("js.v2.json", "artifact.txt", "message", "hashedrekord"),
+        ("js.v2.dsse.json", "statement.json", "attest", "dsse"),
+    ] {
+        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_js(&[
+                "sign-config",
+                &p("signing_config.json"),
+                &token,
+                &p(input),
+                &p(bundle),
+                mode,
+            ])
+        });
+        assert!(ok, "sigstore-js sign-config {mode}: {out}");
+        let json: Value = serde_json::from_slice(&std::fs::read(p(bundle)).unwrap()).unwrap();
+        let entry = &json["verificationMaterial"]["tlogEntries"][0];
+        assert_eq!(
+            entry["logId"]["keyId"],
+            v2_log_id.as_str(),
+            "{bundle} went to Rekor v2"
+        );
+        assert_eq!(entry["kindVersion"]["kind"], kind, "{bundle}");
+        assert_eq!(entry["kindVersion"]["version"], "0.0.2", "{bundle}");
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_js(&[
+                "verify-with-root",
+                &p("trusted_root.json"),
+                &p(bundle),
+                &p("artifact.txt"),
+                "alice@example.com",
+                &issuer,
+            ])
+        });
+        assert!(ok, "sigstore-js verify {bundle}: {out}");
+        let parsed = client::Bundle::from_json(&std::fs::read(p(bundle)).unwrap()).unwrap();
+        client::Verifier::new(trusted.clone())
+            .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
+            .unwrap_or_else(|e| panic!("our client refused {bundle}: {e}"));
+    }
+    // A third entry, at index 2: sigstore-python verifies sigstore-js's v2 message bundle.
+    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+    let (ok, out) = tokio::task::block_in_place(|| {
+        sigstore_js(&[
+            "sign-config",
+            &p("signing_config.json"),
+            &token,
+            &p("artifact.txt"),
+            &p("js.v2.again.json"),
+        ])
+    });
+    assert!(ok, "sigstore-js sign-config: {out}");
+    write_client_trust(&stack, dir.path());
+    let home = dir.path().join("py-home");
+    let py_verify = |bundle: &str| {
+        tokio::task::block_in_place(|| {
+            sigstore_python(
+                &home,
+                &[
+                    "--trust-config",
+                    &p("trust_config.json"),
+                    "verify",
+                    "identity",
+                    "--bundle",
+                    &p(bundle),
+                    "--cert-identity",
+                    "alice@example.com",
+                    "--cert-oidc-issuer",
+                    &issuer,
+                    &p("artifact.txt"),
+                ],
+            )
+        })
+    };
+    let (ok, out) = py_verify("js.v2.again.json");
+    assert!(ok, "sigstore-python verify js.v2.again.json: {out}");
+    // Client differences, pinned so a fixed client shows up here. The entry at logIndex 0:
+    // sigstore-js writes its bundle as proto3 JSON, leaving out the zero `logIndex` and the
+    // empty `hashes` of a one-leaf tree, which sigstore-python 4.5.1's models require.
+    let (ok, out) = py_verify("js.v2.json");
+    assert!(
+        !ok && out.contains("logIndex"),
+        "sigstore-python on js.v2.json: {out}"
+    );
+    // And dsse 0.0.2: sigstore-python 4.5.1 takes a v2 DSSE entry only as hashedrekord 0.0.2
+    // over the PAE (what it logs itself, and what rekor-tiles now asks for).
+    let (ok, out) = py_verify("js.v2.dsse.json");
+    assert!(
+        !ok && out.contains("Unsupported DSSE log entry type: dsse/0.0.2"),
+        "sigstore-python on js.v2.dsse.json: {out}"
+    );
 }
