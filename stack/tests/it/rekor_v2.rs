@@ -741,3 +741,100 @@ async fn sigstore_js_signs_to_rekor_v2_from_the_signing_config() {
         "sigstore-python on js.v2.dsse.json: {out}"
     );
 }
+
+/// Our client signs to Rekor v2 when the signing config offers it (a message signature and an
+/// in-toto statement, both as hashedrekord 0.0.2); our verifier, sigstore-python and
+/// sigstore-js accept both bundles.
+#[tokio::test(flavor = "multi_thread")]
+async fn our_client_signs_to_rekor_v2_and_every_verifier_accepts() {
+    let stack = Stack::builder()
+        .rekor_v2_signing(true)
+        .start()
+        .await
+        .unwrap();
+    let issuer = stack.oidc().issuer_url().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    write_client_trust(&stack, dir.path());
+    std::fs::write(p("trusted_root.json"), stack.trust().trusted_root_json()).unwrap();
+    let artifact = b"an artifact our client signs to sigbox's Rekor v2\n";
+    std::fs::write(p("artifact.txt"), artifact).unwrap();
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "artifact.txt", "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"buildDefinition": {"buildType": "https://sigbox.test/build/v1"}},
+    })
+    .to_string();
+    let services = client::sign::Services::from_signing_config(
+        stack.trust().signing_config_json().as_bytes(),
+        stack.clock().now(),
+    )
+    .unwrap();
+    assert_eq!(
+        (services.rekor.as_str(), services.rekor_api),
+        (stack.rekor_v2_url().as_str(), 2)
+    );
+    let trusted =
+        client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
+    let policy = client::Policy::Identity {
+        san: "alice@example.com".into(),
+        issuer: issuer.clone(),
+    };
+    let home = dir.path().join("py-home");
+    for (name, payload) in [
+        ("ours.v2.json", client::sign::Payload::Message(artifact)),
+        (
+            "ours.v2.dsse.json",
+            client::sign::Payload::InToto(statement.as_bytes()),
+        ),
+    ] {
+        // The first lands at index 0: the bundle keeps the log's `logIndex` "0" and empty
+        // `hashes`, which sigstore-python needs (and sigstore-js leaves out).
+        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let bundle = tokio::task::block_in_place(|| client::sign::sign(&services, &token, payload))
+            .unwrap_or_else(|e| panic!("signing {name}: {e}"));
+        let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
+        assert_eq!(entry["kindVersion"]["version"], "0.0.2", "{name}");
+        assert_eq!(
+            entry["logId"]["keyId"],
+            B64.encode(stack.rekor_v2().log_id()),
+            "{name}"
+        );
+        std::fs::write(p(name), bundle.to_string()).unwrap();
+        let parsed = client::Bundle::from_json(bundle.to_string().as_bytes()).unwrap();
+        client::Verifier::new(trusted.clone())
+            .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
+            .unwrap_or_else(|e| panic!("our client refused {name}: {e}"));
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_python(
+                &home,
+                &[
+                    "--trust-config",
+                    &p("trust_config.json"),
+                    "verify",
+                    "identity",
+                    "--bundle",
+                    &p(name),
+                    "--cert-identity",
+                    "alice@example.com",
+                    "--cert-oidc-issuer",
+                    &issuer,
+                    &p("artifact.txt"),
+                ],
+            )
+        });
+        assert!(ok, "sigstore-python verify {name}: {out}");
+        let (ok, out) = tokio::task::block_in_place(|| {
+            sigstore_js(&[
+                "verify-with-root",
+                &p("trusted_root.json"),
+                &p(name),
+                &p("artifact.txt"),
+                "alice@example.com",
+                &issuer,
+            ])
+        });
+        assert!(ok, "sigstore-js verify {name}: {out}");
+    }
+}
