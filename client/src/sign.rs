@@ -1,7 +1,8 @@
 //! Keyless signing: an identity token buys a short-lived certificate from Fulcio for an
 //! ephemeral P-256 key; the key signs the artifact (a message signature) or an in-toto
-//! statement (DSSE); the signature goes to Rekor v1 and, when the signing config names one, to
-//! an RFC 3161 timestamp authority; all of it is written as a bundle v0.3.
+//! statement (DSSE); the signature goes to Rekor (v1, or v2 when the signing config offers it)
+//! and, when the signing config names one, to an RFC 3161 timestamp authority; all of it is
+//! written as a bundle v0.3.
 //!
 //! Every service comes from a `signing_config.v0.2.json`, so the same code signs against
 //! sigbox and against the public instance.
@@ -55,8 +56,11 @@ fn service(service: &'static str, message: impl Into<String>) -> SignError {
 pub struct Services {
     /// Fulcio's base URL.
     pub fulcio: String,
-    /// Rekor v1's base URL.
+    /// Rekor's base URL.
     pub rekor: String,
+    /// Rekor's `majorApiVersion`: 1, or 2 (the tiles API: no integrated time, so a TSA is
+    /// required).
+    pub rekor_api: u64,
     /// The TSA's full URL, if any.
     pub tsa: Option<String>,
 }
@@ -75,6 +79,11 @@ fn valid_now(service: &Value, now: OffsetDateTime) -> bool {
 
 /// The first service valid at `now` with the highest `majorApiVersion` in `supported`.
 fn pick(list: &Value, supported: &[u64], now: OffsetDateTime) -> Option<String> {
+    pick_versioned(list, supported, now).map(|(_, url)| url)
+}
+
+/// [`pick`], with the version picked.
+fn pick_versioned(list: &Value, supported: &[u64], now: OffsetDateTime) -> Option<(u64, String)> {
     let mut best: Option<(u64, String)> = None;
     for s in list.as_array().into_iter().flatten() {
         let version = s["majorApiVersion"].as_u64().unwrap_or(0);
@@ -86,11 +95,12 @@ fn pick(list: &Value, supported: &[u64], now: OffsetDateTime) -> Option<String> 
             best = Some((version, url.to_owned()));
         }
     }
-    best.map(|(_, url)| url)
+    best
 }
 
 impl Services {
-    /// Chooses Fulcio, Rekor v1 and the TSA from `signing_config.v0.2.json` at `now`.
+    /// Chooses Fulcio, Rekor (the highest of v1 and v2 offered, as sigstore-python does) and
+    /// the TSA from `signing_config.v0.2.json` at `now`.
     pub fn from_signing_config(json: &[u8], now: OffsetDateTime) -> Result<Self, SignError> {
         let config: Value = serde_json::from_slice(json)
             .map_err(|e| SignError::Config(format!("not JSON: {e}")))?;
@@ -102,13 +112,20 @@ impl Services {
         }
         let fulcio = pick(&config["caUrls"], &[1], now)
             .ok_or_else(|| SignError::Config("no Fulcio (caUrls) valid now".into()))?;
-        let rekor = pick(&config["rekorTlogUrls"], &[1], now).ok_or_else(|| {
-            SignError::Config(
-                "no Rekor v1 log valid now (Rekor v2 signing is not supported)".into(),
-            )
-        })?;
+        let (rekor_api, rekor) = pick_versioned(&config["rekorTlogUrls"], &[1, 2], now)
+            .ok_or_else(|| SignError::Config("no Rekor v1 or v2 log valid now".into()))?;
         let tsa = pick(&config["tsaUrls"], &[1], now);
-        Ok(Self { fulcio, rekor, tsa })
+        if rekor_api == 2 && tsa.is_none() {
+            return Err(SignError::Config(
+                "Rekor v2 gives no integrated time, and no TSA (tsaUrls) is valid now".into(),
+            ));
+        }
+        Ok(Self {
+            fulcio,
+            rekor,
+            rekor_api,
+            tsa,
+        })
     }
 }
 
@@ -244,11 +261,26 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
         .map_err(|e| service("Fulcio", format!("leaf certificate is not PEM: {e}")))?;
     let cert_pem = pem("CERTIFICATE", &leaf_der);
 
-    // 2. Sign and build the log proposal and the bundle's content.
-    let (signature, proposal, content_key, content) = match payload {
+    // 2. Sign and build the log proposal and the bundle's content. For Rekor v2 both kinds
+    // are a hashedrekord 0.0.2 request: of the artifact's digest, or of the DSSE PAE's (what
+    // rekor-tiles asks for since it dropped `dsse`, and what sigstore-python sends).
+    let v2_request = |digest: &[u8], signature: &[u8]| {
+        json!({"hashedRekordRequestV002": {
+            "digest": B64.encode(digest),
+            "signature": {
+                "content": B64.encode(signature),
+                "verifier": {
+                    "x509Certificate": {"rawBytes": B64.encode(&leaf_der)},
+                    "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                },
+            },
+        }})
+    };
+    let (signature, proposal, v2_proposal, content_key, content) = match payload {
         Payload::Message(artifact) => {
             let digest = Sha256::digest(artifact);
             let signature = sign_bytes(artifact)?;
+            let v2_proposal = v2_request(&digest, &signature);
             let proposal = json!({
                 "apiVersion": "0.0.1",
                 "kind": "hashedrekord",
@@ -264,10 +296,18 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
                 "messageDigest": {"algorithm": "SHA2_256", "digest": B64.encode(digest)},
                 "signature": B64.encode(&signature),
             });
-            (signature, proposal, "messageSignature", content)
+            (
+                signature,
+                proposal,
+                v2_proposal,
+                "messageSignature",
+                content,
+            )
         }
         Payload::InToto(statement) => {
-            let signature = sign_bytes(&pae(IN_TOTO_PAYLOAD_TYPE, statement))?;
+            let pae_bytes = pae(IN_TOTO_PAYLOAD_TYPE, statement);
+            let signature = sign_bytes(&pae_bytes)?;
+            let v2_proposal = v2_request(&Sha256::digest(&pae_bytes), &signature);
             let envelope = json!({
                 "payload": B64.encode(statement),
                 "payloadType": IN_TOTO_PAYLOAD_TYPE,
@@ -286,7 +326,7 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
                 "payloadType": IN_TOTO_PAYLOAD_TYPE,
                 "signatures": [{"sig": B64.encode(&signature), "keyid": ""}],
             });
-            (signature, proposal, "dsseEnvelope", content)
+            (signature, proposal, v2_proposal, "dsseEnvelope", content)
         }
     };
 
@@ -304,14 +344,24 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
         );
     }
 
-    // 4. Rekor v1.
-    let answer = http.post_json(
-        "Rekor",
-        &format!("{}/api/v1/log/entries", services.rekor),
-        &proposal,
-    )?;
-    let entry = tlog_entry(&answer, &proposal)?;
-    consistent_with_log(&http, &services.rekor, &answer)?;
+    // 4. Rekor.
+    let entry = if services.rekor_api == 2 {
+        let answer = http.post_json(
+            "Rekor",
+            &format!("{}/api/v2/log/entries", services.rekor),
+            &v2_proposal,
+        )?;
+        tlog_entry_v2(&answer)?
+    } else {
+        let answer = http.post_json(
+            "Rekor",
+            &format!("{}/api/v1/log/entries", services.rekor),
+            &proposal,
+        )?;
+        let entry = tlog_entry(&answer, &proposal)?;
+        consistent_with_log(&http, &services.rekor, &answer)?;
+        entry
+    };
     material.insert("tlogEntries".into(), json!([entry]));
 
     let mut bundle = serde_json::Map::new();
@@ -365,6 +415,33 @@ fn tlog_entry(answer: &Value, proposal: &Value) -> Result<Value, SignError> {
         },
         "canonicalizedBody": e["body"],
     }))
+}
+
+/// The bundle's `TransparencyLogEntry` from Rekor v2's answer, which is one already: kept
+/// whole but for the `integratedTime` ("0") and `inclusionPromise` (null) a v2 log leaves
+/// unset. No split-view check here: v2 serves no consistency proof, only tiles.
+fn tlog_entry_v2(answer: &Value) -> Result<Value, SignError> {
+    let mut entry = answer
+        .as_object()
+        .cloned()
+        .ok_or_else(|| service("Rekor", "answer is not a TransparencyLogEntry"))?;
+    for required in ["logIndex", "logId", "kindVersion", "canonicalizedBody"] {
+        if entry.get(required).is_none_or(Value::is_null) {
+            return Err(service("Rekor", format!("answer has no {required}")));
+        }
+    }
+    if entry["inclusionProof"]["checkpoint"]["envelope"]
+        .as_str()
+        .is_none_or(str::is_empty)
+    {
+        return Err(service(
+            "Rekor",
+            "answer has no inclusion proof with a checkpoint",
+        ));
+    }
+    entry.remove("integratedTime");
+    entry.remove("inclusionPromise");
+    Ok(Value::Object(entry))
 }
 
 /// Checks Rekor's answer against the log's own view (`GET /api/v1/log`, then a consistency
@@ -566,9 +643,26 @@ mod tests {
                               svc("http://rekor", 1, "2020-01-01T00:00:00Z", None)],
             "tsaUrls": [svc("http://tsa/api/v1/timestamp", 1, "2099-01-01T00:00:00Z", None)],
         });
-        let s = Services::from_signing_config(config.to_string().as_bytes(), now).unwrap();
+        let services =
+            |config: &Value| Services::from_signing_config(config.to_string().as_bytes(), now);
+        // Rekor v2 is the highest version offered, but without a TSA valid now it cannot be
+        // used: a v2 entry carries no time.
+        let err = services(&config).unwrap_err().to_string();
+        assert!(err.contains("no TSA"), "{err}");
+        let mut v1_only = config.clone();
+        v1_only["rekorTlogUrls"] = json!([svc("http://rekor", 1, "2020-01-01T00:00:00Z", None)]);
+        let s = services(&v1_only).unwrap();
         assert_eq!(s.fulcio, "http://ca");
-        assert_eq!(s.rekor, "http://rekor");
+        assert_eq!((s.rekor.as_str(), s.rekor_api), ("http://rekor", 1));
         assert_eq!(s.tsa, None, "a TSA not yet valid is not used");
+        let mut with_tsa = config;
+        with_tsa["tsaUrls"] = json!([svc(
+            "http://tsa/api/v1/timestamp",
+            1,
+            "2020-01-01T00:00:00Z",
+            None
+        )]);
+        let s = services(&with_tsa).unwrap();
+        assert_eq!((s.rekor.as_str(), s.rekor_api), ("http://rekor2", 2));
     }
 }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod keys;
 mod pubkey;
 pub mod rekor;
+pub mod rekor_v2;
 mod rotation;
 pub mod state;
 pub mod tsa;
@@ -48,6 +49,9 @@ pub(crate) struct Services {
     pub(crate) oidc: fake_oidc::Issuer,
     pub(crate) fulcio: Arc<fulcio::Fulcio>,
     pub(crate) rekor: Arc<rekor::Shards>,
+    pub(crate) rekor_v2: Arc<rekor_v2::RekorV2>,
+    /// Whether the signing config offers the v2 log (the trusted root always lists it).
+    pub(crate) rekor_v2_signing: bool,
     pub(crate) tsa: Arc<tsa::Authorities>,
     pub(crate) trust: Arc<tuf::Trust>,
     pub(crate) faults: Arc<faults::Faults>,
@@ -69,6 +73,7 @@ pub struct StackBuilder {
     admin_token: Option<String>,
     sct_mode: fulcio::SctMode,
     tuf_expiry: tuf_repo::Expiry,
+    rekor_v2_signing: bool,
 }
 
 impl Default for StackBuilder {
@@ -81,6 +86,7 @@ impl Default for StackBuilder {
             admin_token: None,
             sct_mode: fulcio::SctMode::default(),
             tuf_expiry: tuf_repo::Expiry::default(),
+            rekor_v2_signing: false,
         }
     }
 }
@@ -139,6 +145,13 @@ impl StackBuilder {
         self
     }
 
+    /// Whether the signing config sends clients to the Rekor v2 log (default off: they sign to
+    /// Rekor v1). The trusted root lists the v2 log either way, so its entries verify.
+    pub fn rekor_v2_signing(mut self, on: bool) -> Self {
+        self.rekor_v2_signing = on;
+        self
+    }
+
     /// Opens the state, binds the listener and serves until [`Stack::shutdown`] or drop.
     pub async fn start(self) -> anyhow::Result<Stack> {
         let state = match &self.state {
@@ -189,6 +202,11 @@ impl StackBuilder {
             )?));
         }
         let rekor = Arc::new(rekor::Shards::new(shards, faults.clone()));
+        let rekor_v2 = Arc::new(rekor_v2::RekorV2::open(
+            &keys,
+            &state.path().join("rekor-v2").join("0"),
+            &addr.to_string(),
+        )?);
         let mut tsas = Vec::new();
         for g in 0..gens.tsa.len() {
             tsas.push(Arc::new(tsa::Tsa::new(
@@ -231,7 +249,11 @@ impl StackBuilder {
                 state.epoch(),
                 &gens,
                 &fulcio,
-                &rekor,
+                rotation::RekorLogs {
+                    v1: &rekor,
+                    v2: &rekor_v2,
+                    v2_signing: self.rekor_v2_signing,
+                },
                 &tsa,
             )?,
             tuf::role_keys(&keys, gens.current(generations::Kind::TufRoot)),
@@ -245,6 +267,8 @@ impl StackBuilder {
             oidc,
             fulcio,
             rekor,
+            rekor_v2,
+            rekor_v2_signing: self.rekor_v2_signing,
             tsa,
             trust,
             seed: self.seed.clone(),
@@ -428,6 +452,16 @@ impl Stack {
     /// Every Rekor v1 shard.
     pub fn rekor_shards(&self) -> &rekor::Shards {
         &self.services.rekor
+    }
+
+    /// The Rekor v2 log (served under `{url}/rekor-v2`).
+    pub fn rekor_v2(&self) -> Arc<rekor_v2::RekorV2> {
+        self.services.rekor_v2.clone()
+    }
+
+    /// The Rekor v2 base URL, as the signing config gives it to clients.
+    pub fn rekor_v2_url(&self) -> String {
+        format!("{}{}", self.url, rekor_v2::PATH_PREFIX)
     }
 
     /// The RFC 3161 timestamp authority stamping now.

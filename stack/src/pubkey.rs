@@ -132,6 +132,41 @@ impl Verifier {
         })
     }
 
+    /// A key from a DER certificate (Rekor v2 sends certificates as DER, not PEM).
+    pub(crate) fn from_cert_der(cert_der: &[u8]) -> Result<Self, String> {
+        let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, cert_der)
+            .map_err(|e| format!("encoding the certificate as PEM: {e}"))?;
+        Self::from_pem(pem.as_bytes())
+    }
+
+    /// The digest algorithm (`sha256`, `sha384`, `sha512`) that a protobuf-specs
+    /// `PublicKeyDetails` name means, refused unless it names this key's kind (Rekor v2 checks
+    /// the declared details against the key: `signature.GetAlgorithmDetails` and the algorithm
+    /// registry). `None` for pure Ed25519, which hashes nothing first.
+    pub(crate) fn hash_for_key_details(
+        &self,
+        details: &str,
+    ) -> Result<Option<&'static str>, String> {
+        let (kind, hash) = match details {
+            "PKIX_ECDSA_P256_SHA_256" => (KeyKind::P256, Some("sha256")),
+            "PKIX_ECDSA_P384_SHA_384" => (KeyKind::P384, Some("sha384")),
+            "PKIX_ECDSA_P521_SHA_512" => (KeyKind::P521, Some("sha512")),
+            "PKIX_RSA_PKCS1V15_2048_SHA256"
+            | "PKIX_RSA_PKCS1V15_3072_SHA256"
+            | "PKIX_RSA_PKCS1V15_4096_SHA256" => (KeyKind::Rsa, Some("sha256")),
+            "PKIX_ED25519" => (KeyKind::Ed25519, None),
+            "PKIX_ED25519_PH" => (KeyKind::Ed25519, Some("sha512")),
+            other => return Err(format!("keyDetails `{other}` is not a supported key type")),
+        };
+        if kind != self.kind {
+            return Err(format!(
+                "keyDetails `{details}` does not fit the verifier's {:?} key",
+                self.kind
+            ));
+        }
+        Ok(hash)
+    }
+
     pub(crate) fn canonical_pem(&self) -> &str {
         &self.canonical_pem
     }

@@ -17,7 +17,7 @@ use tuf_repo::Validity;
 
 use crate::generations::{Generations, Kind, Span};
 use crate::keys::{KeyRing, Role};
-use crate::{Services, ctlog, fulcio, rekor, tsa, tuf};
+use crate::{Services, ctlog, fulcio, rekor, rekor_v2, tsa, tuf};
 
 fn validity(span: &Span) -> anyhow::Result<Validity> {
     let t = |s: i64| OffsetDateTime::from_unix_timestamp(s).context("generation time");
@@ -27,6 +27,14 @@ fn validity(span: &Span) -> anyhow::Result<Validity> {
     })
 }
 
+/// The Rekor logs the trust files list: v1's shards, the v2 log, and whether clients are sent
+/// to v2 for signing.
+pub(crate) struct RekorLogs<'a> {
+    pub(crate) v1: &'a rekor::Shards,
+    pub(crate) v2: &'a rekor_v2::RekorV2,
+    pub(crate) v2_signing: bool,
+}
+
 /// The trust inputs of every generation the services hold, each valid for its span.
 pub(crate) fn trust_inputs(
     url: &str,
@@ -34,9 +42,14 @@ pub(crate) fn trust_inputs(
     epoch: i64,
     gens: &Generations,
     fulcio: &fulcio::Fulcio,
-    rekor: &rekor::Shards,
+    rekor: RekorLogs<'_>,
     tsa: &tsa::Authorities,
 ) -> anyhow::Result<tuf::TrustInputs> {
+    let RekorLogs {
+        v1: rekor,
+        v2: rekor_v2,
+        v2_signing: rekor_v2_signing,
+    } = rekor;
     let zip = |spans: &[Span], n: usize, what: &str| -> anyhow::Result<Vec<Validity>> {
         anyhow::ensure!(
             spans.len() == n,
@@ -63,6 +76,11 @@ pub(crate) fn trust_inputs(
             .map(|s| s.public_key_der())
             .zip(zip(&gens.rekor, shards.len(), "rekor")?)
             .collect(),
+        rekor_v2: tuf::RekorV2Trust {
+            base_url: format!("{url}{}", rekor_v2::PATH_PREFIX),
+            public_key_der: rekor_v2.public_key_der(),
+            signing: rekor_v2_signing,
+        },
         ctlog: ctlogs
             .iter()
             .map(|l| l.public_key_der().to_vec())
@@ -159,7 +177,11 @@ impl Services {
                     self.epoch,
                     &gens,
                     &self.fulcio,
-                    &self.rekor,
+                    RekorLogs {
+                        v1: &self.rekor,
+                        v2: &self.rekor_v2,
+                        v2_signing: self.rekor_v2_signing,
+                    },
                     &self.tsa,
                 )?,
                 at,

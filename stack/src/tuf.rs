@@ -56,10 +56,23 @@ pub struct TrustInputs {
     pub fulcio: Vec<(Vec<Vec<u8>>, Validity)>,
     /// Rekor shards: DER public keys.
     pub rekor: Vec<(Vec<u8>, Validity)>,
+    /// The Rekor v2 log (one generation, valid from the epoch on).
+    pub rekor_v2: RekorV2Trust,
     /// CT log generations: DER public keys.
     pub ctlog: Vec<(Vec<u8>, Validity)>,
     /// TSA generations: signing certificate then root, DER.
     pub tsa: Vec<(Vec<Vec<u8>>, Validity)>,
+}
+
+/// What the trust files say about the Rekor v2 log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RekorV2Trust {
+    /// Its base URL (clients append `/api/v2/...`).
+    pub base_url: String,
+    /// Its DER public key.
+    pub public_key_der: Vec<u8>,
+    /// Whether the signing config lists it (`majorApiVersion` 2), sending clients to it.
+    pub signing: bool,
 }
 
 fn name_part(cert_der: &[u8], oid: ObjectIdentifier) -> String {
@@ -133,6 +146,13 @@ impl TrustInputs {
                 .rekor
                 .iter()
                 .map(|(key, v)| log(self.url.clone(), key, *v))
+                // The v2 log always: bundles it logged verify whether or not clients sign to
+                // it now.
+                .chain(std::iter::once(log(
+                    self.rekor_v2.base_url.clone(),
+                    &self.rekor_v2.public_key_der,
+                    self.validity(),
+                )))
                 .collect(),
             ctlogs: self
                 .ctlog
@@ -149,16 +169,24 @@ impl TrustInputs {
 
     /// `signing_config.v0.2.json`.
     pub fn signing_config_json(&self) -> String {
-        let service = |url: String| Service {
+        let versioned = |url: String, major_api_version: u32| Service {
             url,
-            major_api_version: 1,
+            major_api_version,
             valid_for: self.validity(),
             operator: OPERATOR.to_owned(),
         };
+        let service = |url: String| versioned(url, 1);
+        // With v2 signing on, v2 is listed first and under the same operator as v1:
+        // sigstore-python takes the highest version per operator, sigstore-js the first of the
+        // services that started last (both start at the epoch here, and its sort is stable).
+        let mut rekor_tlog_urls = vec![service(self.url.clone())];
+        if self.rekor_v2.signing {
+            rekor_tlog_urls.insert(0, versioned(self.rekor_v2.base_url.clone(), 2));
+        }
         tuf_repo::signing_config_json(&SigningConfigInput {
             ca_urls: vec![service(self.url.clone())],
             oidc_urls: vec![service(self.issuer_url.clone())],
-            rekor_tlog_urls: vec![service(self.url.clone())],
+            rekor_tlog_urls,
             tsa_urls: vec![service(self.tsa_url())],
             rekor_selector: Selector::Any,
             tsa_selector: Selector::Any,

@@ -47,6 +47,10 @@ pub(crate) struct Args {
     /// Days TUF `root.json` stays valid.
     #[arg(long, default_value_t = 365)]
     tuf_root_days: i64,
+    /// Send clients to the Rekor v2 log: list it (`majorApiVersion` 2) in the signing config.
+    /// Without it clients sign to Rekor v1; the trusted root lists the v2 log either way.
+    #[arg(long)]
+    rekor_v2: bool,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -68,6 +72,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .seed(&args.seed)
         .listen(args.listen)
         .clock(args.clock)
+        .rekor_v2_signing(args.rekor_v2)
         .tuf_expiry(tuf_repo::Expiry {
             root: time::Duration::days(args.tuf_root_days),
             targets: time::Duration::days(args.tuf_targets_days),

@@ -168,3 +168,151 @@ fn log_survives_kill_during_appends() {
     tlog::proof::verify_consistency(old_size, new_size, &hashes, &old_root, &new_root)
         .expect("the log after restart is consistent with the last checkpoint before the kill");
 }
+
+/// A Rekor v2 `hashedRekordRequestV002` for `artifact`, signed by `key` (a public key
+/// verifier).
+fn hashed_rekord_v2(key: &SigningKey, artifact: &[u8]) -> serde_json::Value {
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    let digest = Sha256::digest(artifact);
+    let sig: Signature = key.sign_prehash(&digest).unwrap();
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    serde_json::json!({"hashedRekordRequestV002": {
+        "digest": B64.encode(digest),
+        "signature": {
+            "content": B64.encode(sig.to_der().as_bytes()),
+            "verifier": {
+                "publicKey": {"rawBytes": B64.encode(spki.as_bytes())},
+                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+            },
+        },
+    }})
+}
+
+/// The same for Rekor v2 (`sigbox up --rekor-v2`): every acknowledged entry is in the entry
+/// bundles after a `kill -9`, and the tiles after the restart reproduce the root of every
+/// checkpoint handed out before it.
+#[test]
+fn rekor_v2_survives_kill_during_appends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let state = state.to_str().unwrap().to_owned();
+    let up = Up::start(&["--state", &state, "--rekor-v2"]);
+    let url = up.url();
+    let config: serde_json::Value =
+        reqwest::blocking::get(format!("{url}/trust/signing_config.v0.2.json"))
+            .unwrap()
+            .json()
+            .unwrap();
+    let v2 = format!("{url}/rekor-v2");
+    assert_eq!(
+        config["rekorTlogUrls"][0]["url"],
+        v2.as_str(),
+        "--rekor-v2 offers v2"
+    );
+    assert_eq!(config["rekorTlogUrls"][0]["majorApiVersion"], 2);
+
+    let acked = Arc::new(Mutex::new(Vec::<(u64, Vec<u8>)>::new()));
+    let checkpoints = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..8u8)
+        .map(|w| {
+            let (v2, acked, checkpoints, stop) =
+                (v2.clone(), acked.clone(), checkpoints.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap();
+                let key = SigningKey::from_slice(&[w + 1; 32]).unwrap();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let artifact = format!("writer {w} artifact {n}");
+                    let sent = client
+                        .post(format!("{v2}/api/v2/log/entries"))
+                        .json(&hashed_rekord_v2(&key, artifact.as_bytes()))
+                        .send();
+                    // After the kill, requests fail: that is the point of the test.
+                    let Ok(resp) = sent else { break };
+                    if resp.status() != 201 {
+                        break;
+                    }
+                    let Ok(e) = resp.json::<serde_json::Value>() else {
+                        break;
+                    };
+                    let index = e["logIndex"].as_str().unwrap().parse().unwrap();
+                    let body = B64
+                        .decode(e["canonicalizedBody"].as_str().unwrap())
+                        .unwrap();
+                    acked.lock().unwrap().push((index, body));
+                    let cp = e["inclusionProof"]["checkpoint"]["envelope"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    checkpoints.lock().unwrap().push(cp);
+                }
+            })
+        })
+        .collect();
+    while acked.lock().unwrap().len() < 300 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    up.kill9();
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let checkpoints = checkpoints.lock().unwrap().clone();
+    eprintln!("{} v2 appends acknowledged before SIGKILL", acked.len());
+
+    let up = Up::start(&["--state", &state, "--rekor-v2"]);
+    let v2 = format!("{}/rekor-v2", up.url());
+    let client = reqwest::blocking::Client::new();
+    let note = client
+        .get(format!("{v2}/api/v2/checkpoint"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let (size, root) = checkpoint_size_and_root(&note);
+    // Every entry, from the entry bundles.
+    let mut entries = Vec::new();
+    for n in 0..size.div_ceil(256) {
+        let width = (size - n * 256).min(256);
+        let tile = tlog::tile::Tile {
+            level: tlog::tile::Tile::DATA,
+            index: n,
+            width: width as u16,
+        };
+        let bytes = client
+            .get(format!("{v2}/api/v2/{}", tile.path()))
+            .send()
+            .unwrap()
+            .bytes()
+            .unwrap();
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+            entries.push(rest[2..2 + len].to_vec());
+            rest = &rest[2 + len..];
+        }
+    }
+    assert_eq!(entries.len() as u64, size);
+    for (index, body) in &acked {
+        assert_eq!(&entries[*index as usize], body, "entry {index}");
+    }
+    let mut tree = tlog::proof::MemoryTree::new();
+    for e in &entries {
+        tree.push(tlog::leaf_hash(e));
+    }
+    assert_eq!(tlog::proof::root_at(&tree, size).unwrap(), root);
+    for cp in &checkpoints {
+        let (old_size, old_root) = checkpoint_size_and_root(cp);
+        assert_eq!(
+            tlog::proof::root_at(&tree, old_size).unwrap(),
+            old_root,
+            "the checkpoint of size {old_size} handed out before the kill"
+        );
+    }
+}

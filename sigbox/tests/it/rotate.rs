@@ -7,11 +7,13 @@ fn get(url: &str) -> Value {
     reqwest::blocking::get(url).unwrap().json().unwrap()
 }
 
+/// The keys of the logs in `field`, less the Rekor v2 log (listed always, never rotated).
 fn log_keys(root: &Value, field: &str) -> Vec<String> {
     root[field]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|l| !l["baseUrl"].as_str().unwrap().ends_with("/rekor-v2"))
         .map(|l| l["publicKey"]["rawBytes"].as_str().unwrap().to_owned())
         .collect()
 }

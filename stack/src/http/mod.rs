@@ -23,6 +23,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .merge(crate::fulcio::routes::routes(services.fulcio.clone()))
         .merge(crate::ctlog::routes(services.fulcio.ctlogs().clone()))
         .merge(crate::rekor::routes(services.rekor.clone()))
+        .merge(crate::rekor_v2::routes(services.rekor_v2.clone()))
         .merge(crate::tsa::routes(
             services.tsa.clone(),
             services.faults.clone(),

@@ -33,6 +33,7 @@ pub use routes::routes;
 pub use shards::Shards;
 
 pub(crate) use crate::http::json::parse_body;
+pub(crate) use dsse::pae as dsse_pae;
 
 /// Largest batch the sequencer commits in one synced write.
 const MAX_BATCH: usize = 256;

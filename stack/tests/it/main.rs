@@ -6,6 +6,7 @@ mod fulcio_python;
 mod real_clients;
 mod rekor_python;
 mod rekor_v1;
+mod rekor_v2;
 mod rotation;
 mod support;
 mod trust;

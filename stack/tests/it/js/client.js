@@ -4,6 +4,9 @@
 // usage:
 //   node client.js sign   URL TOKEN FILE BUNDLE_OUT
 //   node client.js attest URL TOKEN STATEMENT_FILE BUNDLE_OUT
+//   node client.js sign-config SIGNING_CONFIG_JSON TOKEN FILE BUNDLE_OUT [attest]
+//     (services from a signing config, through @sigstore/sign's bundleBuilderFromSigningConfig:
+//     the only sigstore-js API that can sign to Rekor v2; `sigstore.sign` always uses v1)
 //   node client.js verify URL TUF_ROOT_JSON TUF_CACHE_DIR BUNDLE FILE IDENTITY ISSUER
 //   node client.js verify-with-root TRUSTED_ROOT_JSON BUNDLE FILE IDENTITY ISSUER
 //     (a trusted root given as a file, through @sigstore/verify, as sigstore-js's own
@@ -31,6 +34,25 @@ async function main() {
       ? await sigstore.sign(data, opts)
       : await sigstore.attest(data, 'application/vnd.in-toto+json', opts);
     fs.writeFileSync(out, JSON.stringify(bundle));
+    console.log(`signed ${bundle.mediaType}`);
+  } else if (cmd === 'sign-config') {
+    const [token, file, out, mode] = rest;
+    const req = (m) => require(path.join(jsDir, 'node_modules', m));
+    const { SigningConfig } = req('@sigstore/protobuf-specs');
+    const { bundleBuilderFromSigningConfig } = req('@sigstore/sign');
+    const { bundleToJSON } = req('@sigstore/bundle');
+    const signingConfig = SigningConfig.fromJSON(JSON.parse(fs.readFileSync(url)));
+    const attest = mode === 'attest';
+    const builder = bundleBuilderFromSigningConfig({
+      signingConfig,
+      identityProvider: { getToken: () => Promise.resolve(token) },
+      bundleType: attest ? 'dsseEnvelope' : 'messageSignature',
+    });
+    const data = fs.readFileSync(file);
+    const bundle = attest
+      ? await builder.create({ data, type: 'application/vnd.in-toto+json' })
+      : await builder.create({ data });
+    fs.writeFileSync(out, JSON.stringify(bundleToJSON(bundle)));
     console.log(`signed ${bundle.mediaType}`);
   } else if (cmd === 'verify') {
     const [root, cache, bundleFile, file, identity, issuer] = rest;

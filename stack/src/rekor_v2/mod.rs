@@ -1,0 +1,237 @@
+//! Rekor v2, as sigstore/rekor-tiles serves it: `POST /api/v2/log/entries` answers a
+//! `TransparencyLogEntry` with an inclusion proof against a freshly signed checkpoint, and the
+//! log is readable as C2SP tlog-tiles (`/api/v2/checkpoint`, `/api/v2/tile/...`).
+//!
+//! Kinds: `hashedrekord` 0.0.2 and `dsse` 0.0.2 (rekor-tiles has since dropped `dsse`; sigstore-js
+//! 5 still sends it). One log, at key generation 0 (`Role::RekorV2`): rotating it, witnessing
+//! and an integrated time (v2 has none; clients take the time from a TSA) are out of scope.
+//!
+//! The checkpoint's origin and note key name are the host the stack is reached at (rekor-tiles
+//! uses its hostname); the key is ECDSA P-256, whose C2SP note key ID rekor-tiles takes as the
+//! SHA-256 of the DER public key, so the log ID is that whole hash and the key ID its first four
+//! bytes, exactly as for Rekor v1.
+
+pub mod routes;
+mod wire;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+use tlog::checkpoint::Checkpoint;
+use tlog::note::EcdsaNoteKey;
+use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
+use tlog::sequencer::{SequenceError, Sequencer};
+use tlog::store::{Entry, LogStore, RocksStore};
+use tlog::tile::{TILE_HEIGHT, TILE_WIDTH, Tile};
+use tlog::{Hash, leaf_hash};
+
+use crate::keys::{KeyRing, Role};
+
+pub use routes::routes;
+
+/// Largest batch the sequencer commits in one synced write.
+const MAX_BATCH: usize = 256;
+
+/// Where the v2 log is mounted under the stack URL: its own prefix, because Fulcio already
+/// answers `/api/v2/...` there. Clients append `/api/v2/...` to the signing config's URL.
+pub const PATH_PREFIX: &str = "/rekor-v2";
+
+/// The Rekor v2 log.
+pub struct RekorV2 {
+    store: Arc<RocksStore>,
+    sequencer: Sequencer<RocksStore>,
+    spki: Vec<u8>,
+    log_id: [u8; 32],
+    origin: String,
+    note_key: EcdsaNoteKey,
+}
+
+impl std::fmt::Debug for RekorV2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RekorV2")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an entry was refused.
+#[derive(Debug)]
+pub enum CreateError {
+    /// The request is malformed or does not verify (400).
+    Invalid(String),
+    /// Already in the log (409), at this index.
+    Duplicate(u64),
+    /// Storage failed (500).
+    Internal(String),
+}
+
+/// Why a tile was not served.
+#[derive(Debug)]
+pub enum TileError {
+    /// Not a tile path (400).
+    BadPath(String),
+    /// Beyond the tree (404).
+    NotFound(String),
+    /// Storage failed (500).
+    Internal(String),
+}
+
+impl RekorV2 {
+    /// Opens the log (key generation 0) with its store in `dir`, created if missing; `origin`
+    /// is the checkpoint origin and note key name (the host clients reach the stack at).
+    pub fn open(keys: &KeyRing, dir: &Path, origin: &str) -> anyhow::Result<Self> {
+        let key = keys.signing_key(Role::RekorV2, 0);
+        let (spki, log_id) = crate::keys::log_identity(&key)?;
+        let store = Arc::new(
+            RocksStore::open(dir)
+                .with_context(|| format!("opening the Rekor v2 log at {}", dir.display()))?,
+        );
+        let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
+        Ok(Self {
+            store,
+            sequencer,
+            spki,
+            log_id,
+            origin: origin.to_owned(),
+            note_key: EcdsaNoteKey::rekor_v1_signer(origin, key),
+        })
+    }
+
+    /// The log ID (`logId.keyId` in the trusted root and in entries): SHA-256 of the DER
+    /// public key, rekor-tiles' non-truncated note key hash for ECDSA.
+    pub fn log_id(&self) -> [u8; 32] {
+        self.log_id
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        self.spki.clone()
+    }
+
+    /// The checkpoint origin (also the note key name).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Entries in the log.
+    pub fn tree_size(&self) -> Result<u64, String> {
+        self.store.tree_size().map_err(|e| e.to_string())
+    }
+
+    fn signed_checkpoint(&self, size: u64, root: &Hash) -> String {
+        Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root: *root,
+            extensions: vec![],
+        }
+        .sign(&self.note_key)
+    }
+
+    /// The current signed checkpoint (`GET /api/v2/checkpoint`).
+    pub fn checkpoint(&self) -> Result<String, String> {
+        let size = self.tree_size()?;
+        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
+        Ok(self.signed_checkpoint(size, &root))
+    }
+
+    /// Checks a `CreateEntryRequest`, appends it durably and answers the
+    /// `TransparencyLogEntry` (protojson bytes).
+    pub async fn create(&self, request: Value) -> Result<Vec<u8>, CreateError> {
+        let checked = wire::check_request(request).map_err(CreateError::Invalid)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.sequencer.submit(
+            Entry {
+                leaf: checked.body.clone(),
+                extra: vec![],
+                index_keys: vec![],
+            },
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        let appended = match rx.await {
+            Ok(Ok(a)) => a,
+            Ok(Err(SequenceError::Duplicate { index })) => {
+                return Err(CreateError::Duplicate(index));
+            }
+            Ok(Err(e)) => return Err(CreateError::Internal(e.to_string())),
+            Err(_) => return Err(CreateError::Internal("the log is shutting down".into())),
+        };
+        // The entry is durable from here on: whatever fails below, it stays in the log.
+        let (index, size) = (appended.index, appended.tree_size);
+        let root = root_at(&*self.store, size).map_err(|e| CreateError::Internal(e.to_string()))?;
+        let hashes = inclusion_proof(&*self.store, index, size)
+            .map_err(|e| CreateError::Internal(e.to_string()))?;
+        // Re-verify what we hand out, as rekor-tiles does before it answers.
+        verify_inclusion(&leaf_hash(&checked.body), index, size, &hashes, &root).map_err(|e| {
+            CreateError::Internal(format!("verifying inclusion proof for index {index}: {e}"))
+        })?;
+        let entry = wire::TransparencyLogEntry {
+            log_index: index.to_string(),
+            log_id: wire::LogId {
+                key_id: B64.encode(self.log_id),
+            },
+            kind_version: wire::KindVersion {
+                kind: checked.kind.to_owned(),
+                version: "0.0.2".to_owned(),
+            },
+            integrated_time: "0".to_owned(),
+            inclusion_promise: None,
+            inclusion_proof: wire::InclusionProof {
+                log_index: index.to_string(),
+                root_hash: B64.encode(root.as_bytes()),
+                tree_size: size.to_string(),
+                hashes: hashes.iter().map(|h| B64.encode(h.as_bytes())).collect(),
+                checkpoint: wire::Checkpoint {
+                    envelope: self.signed_checkpoint(size, &root),
+                },
+            },
+            canonicalized_body: B64.encode(&checked.body),
+        };
+        serde_json::to_vec(&entry).map_err(|e| CreateError::Internal(format!("encoding: {e}")))
+    }
+
+    /// The bytes at a tlog-tiles path below `tile/` (`0/x001/234`, `entries/005.p/7`): a hash
+    /// tile (concatenated hashes) or an entry bundle (each entry as a big-endian 16-bit length
+    /// and its bytes). A partial tile is served only at its exact width up to the tree's edge.
+    pub fn tile(&self, path: &str) -> Result<Vec<u8>, TileError> {
+        let tile =
+            Tile::parse(&format!("tile/{path}")).map_err(|e| TileError::BadPath(e.to_string()))?;
+        let size = self.tree_size().map_err(TileError::Internal)?;
+        let start = tile.index.saturating_mul(TILE_WIDTH);
+        let end = start.saturating_add(u64::from(tile.width));
+        let available = if tile.level == Tile::DATA {
+            size
+        } else {
+            size >> (u32::from(tile.level) * u32::from(TILE_HEIGHT))
+        };
+        if end > available {
+            return Err(TileError::NotFound(format!(
+                "tile/{path} is beyond the tree of {size} entries"
+            )));
+        }
+        if tile.level != Tile::DATA {
+            return tlog::tile::tile_bytes(&*self.store, &tile)
+                .map_err(|e| TileError::Internal(e.to_string()));
+        }
+        let mut out = Vec::new();
+        for index in start..end {
+            let entry = self
+                .store
+                .entry(index)
+                .map_err(|e| TileError::Internal(e.to_string()))?
+                .ok_or_else(|| TileError::Internal(format!("entry {index} is missing")))?;
+            let len = u16::try_from(entry.leaf.len()).map_err(|_| {
+                TileError::Internal(format!("entry {index} is too long for an entry bundle"))
+            })?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(&entry.leaf);
+        }
+        Ok(out)
+    }
+}
