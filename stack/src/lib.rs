@@ -367,9 +367,12 @@ pub(crate) fn public_keys(
         (Role::Oidc, Kind::Oidc),
     ]
     .into_iter()
-    .map(|(role, kind)| {
+    .map(|(role, kind)| (role, gens.current(kind)))
+    // The Rekor v2 log does not rotate: generation 0 always.
+    .chain([(Role::RekorV2, 0)])
+    .map(|(role, generation)| {
         let pem = keys
-            .signing_key(role, gens.current(kind))
+            .signing_key(role, generation)
             .verifying_key()
             .to_public_key_pem(LineEnding::LF)
             .unwrap_or_default();
