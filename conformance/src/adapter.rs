@@ -65,6 +65,9 @@ pub struct SignRequest {
     pub bundle: PathBuf,
     /// A fresh directory the client may use for caches.
     pub scratch: PathBuf,
+    /// The signing config offers Rekor v2: clients that pick services from it sign there, and
+    /// sigstore-js, whose `sign` always uses Rekor v1, signs through its signing-config API.
+    pub rekor_v2: bool,
 }
 
 /// A verification request: identity policy, exact SAN and issuer.
@@ -645,6 +648,20 @@ impl Client for SigstoreJs {
     }
 
     fn sign(&self, req: &SignRequest) -> Outcome {
+        if req.rekor_v2 {
+            // @sigstore/sign's bundleBuilderFromSigningConfig (the script's `sign-config`).
+            let mut cmd = self.node();
+            cmd.arg("sign-config")
+                .arg(&req.signing_config)
+                .arg(&req.token);
+            match &req.kind {
+                SignKind::Message => cmd.arg(&req.artifact).arg(&req.bundle),
+                SignKind::InToto { statement, .. } => {
+                    cmd.arg(statement).arg(&req.bundle).arg("attest")
+                }
+            };
+            return run(cmd);
+        }
         match &req.kind {
             SignKind::Message => {
                 let mut cmd = self.node();

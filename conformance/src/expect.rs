@@ -24,13 +24,21 @@ pub struct Expectations {
     pub gaps: Vec<Gap>,
 }
 
-/// The file shipped with the crate.
+/// The files shipped with the crate: signing to Rekor v1, and to Rekor v2.
 const BUILT_IN: &str = include_str!("../expectations.json");
+const BUILT_IN_REKOR_V2: &str = include_str!("../expectations-rekor-v2.json");
 
 impl Expectations {
     /// The gaps known for the pinned clients (`conformance/expectations.json`).
     pub fn built_in() -> Self {
         Self::from_json(BUILT_IN.as_bytes()).expect("conformance/expectations.json parses")
+    }
+
+    /// The gaps known for the pinned clients signing to Rekor v2
+    /// (`conformance/expectations-rekor-v2.json`).
+    pub fn built_in_rekor_v2() -> Self {
+        Self::from_json(BUILT_IN_REKOR_V2.as_bytes())
+            .expect("conformance/expectations-rekor-v2.json parses")
     }
 
     /// Parses an expectations file.

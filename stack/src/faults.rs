@@ -79,6 +79,20 @@ impl Fault {
         Self::TufExpiredTimestamp,
     ];
 
+    /// Whether Rekor v1 serves it (the Rekor v2 log has no faults).
+    pub fn is_rekor_v1(self) -> bool {
+        matches!(
+            self,
+            Self::RekorWrongProof
+                | Self::RekorCheckpointWrongKey
+                | Self::RekorCheckpointWrongOrigin
+                | Self::RekorSetOverOtherBytes
+                | Self::RekorIntegratedTimeOutside
+                | Self::RekorOtherArtifact
+                | Self::RekorSplitView
+        )
+    }
+
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {

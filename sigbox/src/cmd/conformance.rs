@@ -33,6 +33,10 @@ pub(crate) struct Args {
     /// No progress bar on stderr.
     #[arg(long)]
     quiet: bool,
+    /// Offer Rekor v2 (the tile-based log) in the signing config, so the clients sign there;
+    /// the default expectations become conformance/expectations-rekor-v2.json.
+    #[arg(long)]
+    rekor_v2: bool,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -53,6 +57,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         .map(|s| client_from_spec(s, &tools, Some(&exe)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut config = Config::new(clients);
+    if args.rekor_v2 {
+        config = config.rekor_v2();
+    }
     if let Some(path) = &args.expectations {
         config.expectations = Expectations::load(path)?;
     }
