@@ -35,10 +35,74 @@ pub(crate) fn hashedrekord(key: &SigningKey, artifact: &[u8]) -> serde_json::Val
     })
 }
 
-#[derive(Debug, Clone)]
-struct Acked {
-    index: u64,
-    body: String,
+/// An acknowledged append: its index, its body as the log answered it, and the checkpoint
+/// that came with it.
+type Ack = (u64, Vec<u8>, String);
+
+/// One append through the log's API: `None` when the request fails (after the kill: that is
+/// the point of these tests); an answer that is not a well-formed acknowledgement panics.
+type Append = fn(&reqwest::blocking::Client, &str, &SigningKey, &[u8]) -> Option<Ack>;
+
+/// Eight writers append through `append` to the log at `url` until at least 300 appends are
+/// acknowledged; then `up` is killed with SIGKILL, mid-stream. Every acknowledgement.
+fn acked_until_kill9(up: Up, url: &str, append: Append) -> Vec<Ack> {
+    let acked = Arc::new(Mutex::new(Vec::<Ack>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..8u8)
+        .map(|w| {
+            let (url, acked, stop) = (url.to_owned(), acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap();
+                let key = SigningKey::from_slice(&[w + 1; 32]).unwrap();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let artifact = format!("writer {w} artifact {n}");
+                    let Some(ack) = append(&client, &url, &key, artifact.as_bytes()) else {
+                        break;
+                    };
+                    acked.lock().unwrap().push(ack);
+                }
+            })
+        })
+        .collect();
+    while acked.lock().unwrap().len() < 300 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    up.kill9();
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    eprintln!("{} appends acknowledged before SIGKILL", acked.len());
+    acked
+}
+
+fn append_v1(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    key: &SigningKey,
+    artifact: &[u8],
+) -> Option<Ack> {
+    let sent = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&hashedrekord(key, artifact))
+        .send();
+    let resp = sent.ok().filter(|r| r.status() == 201)?;
+    let v: serde_json::Value = resp.json().ok()?;
+    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
+    Some((
+        entry["logIndex"].as_u64().unwrap(),
+        entry["body"].as_str().unwrap().as_bytes().to_vec(),
+        entry["verification"]["inclusionProof"]["checkpoint"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    ))
 }
 
 fn checkpoint_size_and_root(note: &str) -> (u64, tlog::Hash) {
@@ -58,80 +122,24 @@ fn log_survives_kill_during_appends() {
     let state = state.to_str().unwrap().to_owned();
     let up = Up::start(&["--state", &state]);
     let url = up.url();
-
-    let acked = Arc::new(Mutex::new(Vec::<Acked>::new()));
-    let checkpoints = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..8u8)
-        .map(|w| {
-            let (url, acked, checkpoints, stop) = (
-                url.clone(),
-                acked.clone(),
-                checkpoints.clone(),
-                stop.clone(),
-            );
-            std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .build()
-                    .unwrap();
-                let key = SigningKey::from_slice(&[w + 1; 32]).unwrap();
-                let mut n = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    n += 1;
-                    let artifact = format!("writer {w} artifact {n}");
-                    let sent = client
-                        .post(format!("{url}/api/v1/log/entries"))
-                        .json(&hashedrekord(&key, artifact.as_bytes()))
-                        .send();
-                    // After the kill, requests fail: that is the point of the test.
-                    let Ok(resp) = sent else { break };
-                    if resp.status() != 201 {
-                        break;
-                    }
-                    let Ok(v) = resp.json::<serde_json::Value>() else {
-                        break;
-                    };
-                    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
-                    acked.lock().unwrap().push(Acked {
-                        index: entry["logIndex"].as_u64().unwrap(),
-                        body: entry["body"].as_str().unwrap().to_owned(),
-                    });
-                    let cp = entry["verification"]["inclusionProof"]["checkpoint"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned();
-                    checkpoints.lock().unwrap().push(cp);
-                }
-            })
-        })
-        .collect();
-
-    // Let acknowledgements accumulate, then kill without warning, mid-stream.
-    while acked.lock().unwrap().len() < 300 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    up.kill9();
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.join().unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
-    let checkpoints = checkpoints.lock().unwrap().clone();
-    eprintln!("{} appends acknowledged before SIGKILL", acked.len());
+    let acked = acked_until_kill9(up, &url, append_v1);
 
     let up = Up::start(&["--state", &state]);
     let url = up.url();
     let client = reqwest::blocking::Client::new();
-    for a in &acked {
+    for (index, body, _) in &acked {
         let got: serde_json::Value = client
-            .get(format!("{url}/api/v1/log/entries?logIndex={}", a.index))
+            .get(format!("{url}/api/v1/log/entries?logIndex={index}"))
             .send()
             .unwrap()
             .json()
             .unwrap();
         let (_, entry) = got.as_object().unwrap().iter().next().unwrap();
-        assert_eq!(entry["body"].as_str().unwrap(), a.body, "entry {}", a.index);
+        assert_eq!(
+            entry["body"].as_str().unwrap().as_bytes(),
+            body,
+            "entry {index}"
+        );
     }
     let info: serde_json::Value = client
         .get(format!("{url}/api/v1/log"))
@@ -140,15 +148,15 @@ fn log_survives_kill_during_appends() {
         .json()
         .unwrap();
     let (new_size, new_root) = checkpoint_size_and_root(info["signedTreeHead"].as_str().unwrap());
-    let max_acked = acked.iter().map(|a| a.index).max().unwrap();
+    let max_acked = acked.iter().map(|(index, _, _)| *index).max().unwrap();
     assert!(
         new_size > max_acked,
         "tree size {new_size} lost entry {max_acked}"
     );
     // Every checkpoint handed out before the kill is a prefix of the log after restart.
-    let (old_size, old_root) = checkpoints
+    let (old_size, old_root) = acked
         .iter()
-        .map(|c| checkpoint_size_and_root(c))
+        .map(|(_, _, c)| checkpoint_size_and_root(c))
         .max_by_key(|(s, _)| *s)
         .unwrap();
     let proof: serde_json::Value = client
@@ -188,6 +196,29 @@ fn hashed_rekord_v2(key: &SigningKey, artifact: &[u8]) -> serde_json::Value {
     }})
 }
 
+fn append_v2(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    key: &SigningKey,
+    artifact: &[u8],
+) -> Option<Ack> {
+    let sent = client
+        .post(format!("{url}/api/v2/log/entries"))
+        .json(&hashed_rekord_v2(key, artifact))
+        .send();
+    let resp = sent.ok().filter(|r| r.status() == 201)?;
+    let e: serde_json::Value = resp.json().ok()?;
+    Some((
+        e["logIndex"].as_str().unwrap().parse().unwrap(),
+        B64.decode(e["canonicalizedBody"].as_str().unwrap())
+            .unwrap(),
+        e["inclusionProof"]["checkpoint"]["envelope"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    ))
+}
+
 /// The same for Rekor v2 (`sigbox up --rekor-v2`): every acknowledged entry is in the entry
 /// bundles after a `kill -9`, and the tiles after the restart reproduce the root of every
 /// checkpoint handed out before it.
@@ -211,60 +242,7 @@ fn rekor_v2_survives_kill_during_appends() {
     );
     assert_eq!(config["rekorTlogUrls"][0]["majorApiVersion"], 2);
 
-    let acked = Arc::new(Mutex::new(Vec::<(u64, Vec<u8>)>::new()));
-    let checkpoints = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..8u8)
-        .map(|w| {
-            let (v2, acked, checkpoints, stop) =
-                (v2.clone(), acked.clone(), checkpoints.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .build()
-                    .unwrap();
-                let key = SigningKey::from_slice(&[w + 1; 32]).unwrap();
-                let mut n = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    n += 1;
-                    let artifact = format!("writer {w} artifact {n}");
-                    let sent = client
-                        .post(format!("{v2}/api/v2/log/entries"))
-                        .json(&hashed_rekord_v2(&key, artifact.as_bytes()))
-                        .send();
-                    // After the kill, requests fail: that is the point of the test.
-                    let Ok(resp) = sent else { break };
-                    if resp.status() != 201 {
-                        break;
-                    }
-                    let Ok(e) = resp.json::<serde_json::Value>() else {
-                        break;
-                    };
-                    let index = e["logIndex"].as_str().unwrap().parse().unwrap();
-                    let body = B64
-                        .decode(e["canonicalizedBody"].as_str().unwrap())
-                        .unwrap();
-                    acked.lock().unwrap().push((index, body));
-                    let cp = e["inclusionProof"]["checkpoint"]["envelope"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned();
-                    checkpoints.lock().unwrap().push(cp);
-                }
-            })
-        })
-        .collect();
-    while acked.lock().unwrap().len() < 300 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    up.kill9();
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.join().unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
-    let checkpoints = checkpoints.lock().unwrap().clone();
-    eprintln!("{} v2 appends acknowledged before SIGKILL", acked.len());
+    let acked = acked_until_kill9(up, &v2, append_v2);
 
     let up = Up::start(&["--state", &state, "--rekor-v2"]);
     let v2 = format!("{}/rekor-v2", up.url());
@@ -299,7 +277,7 @@ fn rekor_v2_survives_kill_during_appends() {
         }
     }
     assert_eq!(entries.len() as u64, size);
-    for (index, body) in &acked {
+    for (index, body, _) in &acked {
         assert_eq!(&entries[*index as usize], body, "entry {index}");
     }
     let mut tree = tlog::proof::MemoryTree::new();
@@ -307,7 +285,7 @@ fn rekor_v2_survives_kill_during_appends() {
         tree.push(tlog::leaf_hash(e));
     }
     assert_eq!(tlog::proof::root_at(&tree, size).unwrap(), root);
-    for cp in &checkpoints {
+    for (_, _, cp) in &acked {
         let (old_size, old_root) = checkpoint_size_and_root(cp);
         assert_eq!(
             tlog::proof::root_at(&tree, old_size).unwrap(),

@@ -518,20 +518,48 @@ async fn signing_config_offers_v2_only_when_asked() {
     assert_eq!(tlogs[1]["majorApiVersion"], 1);
 }
 
-/// The acceptance test: sigstore-python 4.5.1, given a signing config that offers Rekor v2,
-/// signs to it (a message signature and a DSSE attestation, both as hashedrekord 0.0.2) and
-/// verifies its bundles; our client verifies them too.
-#[tokio::test(flavor = "multi_thread")]
-async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
+/// A stack that offers Rekor v2 for signing, and a directory with what the clients start
+/// from: `trust_config.json`, `root.json`, `trusted_root.json` and `signing_config.json`.
+async fn v2_signing_stack() -> (Stack, tempfile::TempDir) {
     let stack = Stack::builder()
         .rekor_v2_signing(true)
         .start()
         .await
         .unwrap();
-    let issuer = stack.oidc().issuer_url().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     write_client_trust(&stack, dir.path());
+    let trust = stack.trust();
+    std::fs::write(
+        dir.path().join("trusted_root.json"),
+        trust.trusted_root_json(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("signing_config.json"),
+        trust.signing_config_json(),
+    )
+    .unwrap();
+    (stack, dir)
+}
+
+/// An in-toto statement whose subject is `artifact.txt` with these bytes.
+fn statement_about(artifact: &[u8]) -> Value {
+    json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "artifact.txt", "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"buildDefinition": {"buildType": "https://sigbox.test/build/v1"}},
+    })
+}
+
+/// The acceptance test: sigstore-python 4.5.1, given a signing config that offers Rekor v2,
+/// signs to it (a message signature and a DSSE attestation, both as hashedrekord 0.0.2) and
+/// verifies its bundles; our client verifies them too.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
+    let (stack, dir) = v2_signing_stack().await;
+    let issuer = stack.oidc().issuer_url().to_owned();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let artifact = b"an artifact signed to sigbox's Rekor v2\n";
     std::fs::write(p("artifact.txt"), artifact).unwrap();
     let predicate = json!({
@@ -618,28 +646,12 @@ async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
 /// our client verify both.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigstore_js_signs_to_rekor_v2_from_the_signing_config() {
-    let stack = Stack::builder()
-        .rekor_v2_signing(true)
-        .start()
-        .await
-        .unwrap();
+    let (stack, dir) = v2_signing_stack().await;
     let issuer = stack.oidc().issuer_url().to_owned();
-    let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    std::fs::write(
-        p("signing_config.json"),
-        stack.trust().signing_config_json(),
-    )
-    .unwrap();
-    std::fs::write(p("trusted_root.json"), stack.trust().trusted_root_json()).unwrap();
     let artifact = b"an artifact sigstore-js signs to sigbox's Rekor v2\n";
     std::fs::write(p("artifact.txt"), artifact).unwrap();
-    let statement = json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "artifact.txt", "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {"buildDefinition": {"buildType": "https://sigbox.test/build/v1"}},
-    });
+    let statement = statement_about(artifact);
     std::fs::write(p("statement.json"), statement.to_string()).unwrap();
     let v2_log_id = B64.encode(stack.rekor_v2().log_id());
     let trusted =
@@ -747,25 +759,12 @@ async fn sigstore_js_signs_to_rekor_v2_from_the_signing_config() {
 /// sigstore-js accept both bundles.
 #[tokio::test(flavor = "multi_thread")]
 async fn our_client_signs_to_rekor_v2_and_every_verifier_accepts() {
-    let stack = Stack::builder()
-        .rekor_v2_signing(true)
-        .start()
-        .await
-        .unwrap();
+    let (stack, dir) = v2_signing_stack().await;
     let issuer = stack.oidc().issuer_url().to_owned();
-    let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    write_client_trust(&stack, dir.path());
-    std::fs::write(p("trusted_root.json"), stack.trust().trusted_root_json()).unwrap();
     let artifact = b"an artifact our client signs to sigbox's Rekor v2\n";
     std::fs::write(p("artifact.txt"), artifact).unwrap();
-    let statement = json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "artifact.txt", "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {"buildDefinition": {"buildType": "https://sigbox.test/build/v1"}},
-    })
-    .to_string();
+    let statement = statement_about(artifact).to_string();
     let services = client::sign::Services::from_signing_config(
         stack.trust().signing_config_json().as_bytes(),
         stack.clock().now(),
