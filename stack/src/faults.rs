@@ -79,17 +79,13 @@ impl Fault {
         Self::TufExpiredTimestamp,
     ];
 
-    /// Whether Rekor v1 serves it (the Rekor v2 log has no faults).
-    pub fn is_rekor_v1(self) -> bool {
+    /// Whether only Rekor v1 serves it: the Rekor v2 log has no SET and no integrated time,
+    /// and no split view (it serves no consistency proof for a client to catch one with). It
+    /// serves the other Rekor faults as v1 does.
+    pub fn rekor_v1_only(self) -> bool {
         matches!(
             self,
-            Self::RekorWrongProof
-                | Self::RekorCheckpointWrongKey
-                | Self::RekorCheckpointWrongOrigin
-                | Self::RekorSetOverOtherBytes
-                | Self::RekorIntegratedTimeOutside
-                | Self::RekorOtherArtifact
-                | Self::RekorSplitView
+            Self::RekorSetOverOtherBytes | Self::RekorIntegratedTimeOutside | Self::RekorSplitView
         )
     }
 

@@ -206,6 +206,7 @@ impl StackBuilder {
             &keys,
             &state.path().join("rekor-v2").join("0"),
             &addr.to_string(),
+            faults.clone(),
         )?);
         let mut tsas = Vec::new();
         for g in 0..gens.tsa.len() {

@@ -5,6 +5,8 @@
 //! Kinds: `hashedrekord` 0.0.2 and `dsse` 0.0.2 (rekor-tiles has since dropped `dsse`; sigstore-js
 //! 5 still sends it). One log, at key generation 0 (`Role::RekorV2`): rotating it, witnessing
 //! and an integrated time (v2 has none; clients take the time from a TSA) are out of scope.
+//! Armed Rekor faults doctor its answers as they do Rekor v1's, where v2 has the thing faulted
+//! (see [`crate::faults::Fault::rekor_v1_only`]).
 //!
 //! The checkpoint's origin and note key name are the host the stack is reached at (rekor-tiles
 //! uses its hostname); the key is ECDSA P-256, whose C2SP note key ID rekor-tiles takes as the
@@ -29,6 +31,7 @@ use tlog::store::{Entry, LogStore, RocksStore};
 use tlog::tile::{TILE_HEIGHT, TILE_WIDTH, Tile};
 use tlog::{Hash, leaf_hash};
 
+use crate::faults::{Fault, Faults};
 use crate::keys::{KeyRing, Role};
 
 pub use routes::routes;
@@ -48,6 +51,7 @@ pub struct RekorV2 {
     log_id: [u8; 32],
     origin: String,
     note_key: EcdsaNoteKey,
+    faults: Arc<Faults>,
 }
 
 impl std::fmt::Debug for RekorV2 {
@@ -83,7 +87,12 @@ pub enum TileError {
 impl RekorV2 {
     /// Opens the log (key generation 0) with its store in `dir`, created if missing; `origin`
     /// is the checkpoint origin and note key name (the host clients reach the stack at).
-    pub fn open(keys: &KeyRing, dir: &Path, origin: &str) -> anyhow::Result<Self> {
+    pub fn open(
+        keys: &KeyRing,
+        dir: &Path,
+        origin: &str,
+        faults: Arc<Faults>,
+    ) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::RekorV2, 0);
         let (spki, log_id) = crate::keys::log_identity(&key)?;
         let store = Arc::new(
@@ -98,6 +107,7 @@ impl RekorV2 {
             log_id,
             origin: origin.to_owned(),
             note_key: EcdsaNoteKey::rekor_v1_signer(origin, key),
+            faults,
         })
     }
 
@@ -146,7 +156,7 @@ impl RekorV2 {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.sequencer.submit(
             Entry {
-                leaf: checked.body.clone(),
+                leaf: checked.body,
                 extra: vec![],
                 index_keys: vec![],
             },
@@ -163,21 +173,39 @@ impl RekorV2 {
             Err(_) => return Err(CreateError::Internal("the log is shutting down".into())),
         };
         // The entry is durable from here on: whatever fails below, it stays in the log.
-        let (index, size) = (appended.index, appended.tree_size);
-        let root = root_at(&*self.store, size).map_err(|e| CreateError::Internal(e.to_string()))?;
-        let hashes = inclusion_proof(&*self.store, index, size)
-            .map_err(|e| CreateError::Internal(e.to_string()))?;
+        let (mut index, size) = (appended.index, appended.tree_size);
+        if index > 0 && self.faults.take(Fault::RekorOtherArtifact) {
+            // A real, verifiable entry: the one before, for another artifact.
+            index -= 1;
+        }
+        let mut entry = self.entry_at(index, size)?;
+        self.doctor(&mut entry, size);
+        serde_json::to_vec(&entry).map_err(|e| CreateError::Internal(format!("encoding: {e}")))
+    }
+
+    /// The `TransparencyLogEntry` of the entry at `index` in the tree of `size` entries.
+    fn entry_at(&self, index: u64, size: u64) -> Result<wire::TransparencyLogEntry, CreateError> {
+        let internal = |e: String| CreateError::Internal(e);
+        let body = self
+            .store
+            .entry(index)
+            .map_err(|e| internal(e.to_string()))?
+            .ok_or_else(|| internal(format!("entry {index} is missing")))?
+            .leaf;
+        let kind = wire::kind_of(&body).map_err(internal)?;
+        let root = root_at(&*self.store, size).map_err(|e| internal(e.to_string()))?;
+        let hashes =
+            inclusion_proof(&*self.store, index, size).map_err(|e| internal(e.to_string()))?;
         // Re-verify what we hand out, as rekor-tiles does before it answers.
-        verify_inclusion(&leaf_hash(&checked.body), index, size, &hashes, &root).map_err(|e| {
-            CreateError::Internal(format!("verifying inclusion proof for index {index}: {e}"))
-        })?;
-        let entry = wire::TransparencyLogEntry {
+        verify_inclusion(&leaf_hash(&body), index, size, &hashes, &root)
+            .map_err(|e| internal(format!("verifying inclusion proof for index {index}: {e}")))?;
+        Ok(wire::TransparencyLogEntry {
             log_index: index.to_string(),
             log_id: wire::LogId {
                 key_id: B64.encode(self.log_id),
             },
             kind_version: wire::KindVersion {
-                kind: checked.kind.to_owned(),
+                kind: kind.to_owned(),
                 version: "0.0.2".to_owned(),
             },
             integrated_time: "0".to_owned(),
@@ -191,9 +219,47 @@ impl RekorV2 {
                     envelope: self.signed_checkpoint(size, &root),
                 },
             },
-            canonicalized_body: B64.encode(&checked.body),
+            canonicalized_body: B64.encode(&body),
+        })
+    }
+
+    /// An armed fault doctors the answer (the log itself stays honest), as on Rekor v1: a
+    /// proof with a stranger's hash, a checkpoint by a key that is not the log's or naming
+    /// another origin, each otherwise valid.
+    fn doctor(&self, e: &mut wire::TransparencyLogEntry, size: u64) {
+        let proof = &mut e.inclusion_proof;
+        if self.faults.take(Fault::RekorWrongProof) {
+            let stranger = B64.encode(leaf_hash(b"another leaf").as_bytes());
+            match proof.hashes.first_mut() {
+                Some(h) => *h = stranger,
+                None => proof.hashes.push(stranger),
+            }
+        }
+        let root = || {
+            B64.decode(&proof.root_hash)
+                .ok()
+                .and_then(|r| Hash::from_slice(&r))
+                .unwrap_or(Hash([0; 32]))
         };
-        serde_json::to_vec(&entry).map_err(|e| CreateError::Internal(format!("encoding: {e}")))
+        let forged = |origin: &str, key: Option<p256::ecdsa::SigningKey>| {
+            let checkpoint = Checkpoint {
+                origin: origin.to_owned(),
+                size,
+                root: root(),
+                extensions: vec![],
+            };
+            match key {
+                Some(key) => checkpoint.sign(&EcdsaNoteKey::rekor_v1_signer(&self.origin, key)),
+                None => checkpoint.sign(&self.note_key),
+            }
+        };
+        if self.faults.take(Fault::RekorCheckpointWrongKey) {
+            let impostor = KeyRing::new(crate::tsa::IMPOSTOR_SEED).signing_key(Role::RekorV2, 0);
+            proof.checkpoint.envelope = forged(&self.origin, Some(impostor));
+        }
+        if self.faults.take(Fault::RekorCheckpointWrongOrigin) {
+            proof.checkpoint.envelope = forged("impostor.example", None);
+        }
     }
 
     /// The bytes at a tlog-tiles path below `tile/` (`0/x001/234`, `entries/005.p/7`): a hash

@@ -98,13 +98,22 @@ struct EnvelopeSignature {
     keyid: Option<String>,
 }
 
-/// A checked proposal: the canonical body (the Merkle leaf) and its kind and version.
+/// A checked proposal: the canonical body (the Merkle leaf).
 #[derive(Debug)]
 pub(crate) struct Checked {
-    /// `kind`: `hashedrekord` or `dsse`.
-    pub(crate) kind: &'static str,
     /// The canonical entry body (RFC 8785 JSON of the protojson `Entry`).
     pub(crate) body: Vec<u8>,
+}
+
+/// The `kind` of a logged body: `hashedrekord` or `dsse`.
+pub(crate) fn kind_of(body: &[u8]) -> Result<&'static str, String> {
+    let body: Value =
+        serde_json::from_slice(body).map_err(|e| format!("a logged body is not JSON: {e}"))?;
+    match body["kind"].as_str() {
+        Some("hashedrekord") => Ok("hashedrekord"),
+        Some("dsse") => Ok("dsse"),
+        other => Err(format!("a logged body has kind {other:?}")),
+    }
 }
 
 /// protojson's `bytes`: any of the four base64 alphabets/paddings.
@@ -179,9 +188,9 @@ fn digest_of(hash: &str, msg: &[u8]) -> Vec<u8> {
 pub(crate) fn check_request(request: Value) -> Result<Checked, String> {
     let request: CreateEntryRequest =
         serde_json::from_value(request).map_err(|e| format!("invalid CreateEntryRequest: {e}"))?;
-    let (kind, entry) = match (request.hashed_rekord, request.dsse) {
-        (Some(hr), None) => ("hashedrekord", hashed_rekord(&hr)?),
-        (None, Some(ds)) => ("dsse", dsse(&ds)?),
+    let entry = match (request.hashed_rekord, request.dsse) {
+        (Some(hr), None) => hashed_rekord(&hr)?,
+        (None, Some(ds)) => dsse(&ds)?,
         (Some(_), Some(_)) => {
             return Err(
                 "request has both hashedRekordRequestV002 and dsseRequestV002 (a oneof)".into(),
@@ -200,7 +209,7 @@ pub(crate) fn check_request(request: Value) -> Result<Checked, String> {
             body.len()
         ));
     }
-    Ok(Checked { kind, body })
+    Ok(Checked { body })
 }
 
 /// rekor-tiles' `hashedrekord.ToLogEntry`: the verifier parses, its keyDetails fit the key and
@@ -382,7 +391,7 @@ mod tests {
                 "signature": spec["signature"],
             }});
             let checked = check_request(request).unwrap_or_else(|e| panic!("{case}: {e}"));
-            assert_eq!(checked.kind, "hashedrekord");
+            assert_eq!(kind_of(&checked.body), Ok("hashedrekord"));
             assert_eq!(
                 String::from_utf8(checked.body).unwrap(),
                 String::from_utf8(logged).unwrap(),

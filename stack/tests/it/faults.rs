@@ -132,6 +132,57 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
         .expect("honest again once the faults are used up");
 }
 
+/// The Rekor faults the v2 log serves: our client, signing to v2 (the signing config offers
+/// it), refuses each for its reason; the others are Rekor v1's alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn rekor_v2_faults_are_caught_by_our_client_for_their_reason() {
+    let stack = Stack::builder()
+        .rekor_v2_signing(true)
+        .start()
+        .await
+        .unwrap();
+    let services = client::sign::Services::from_signing_config(
+        stack.trust().signing_config_json().as_bytes(),
+        stack.clock().now(),
+    )
+    .unwrap();
+    assert_eq!(services.rekor_api, 2);
+    sign_and_verify(&stack)
+        .await
+        .expect("an honest stack verifies");
+    let served: Vec<Fault> = Fault::ALL
+        .into_iter()
+        .filter(|f| f.as_str().starts_with("rekor-") && !f.rekor_v1_only())
+        .collect();
+    assert_eq!(served.len(), 4);
+    for fault in served {
+        let needle = match fault {
+            Fault::RekorWrongProof => "inclusion proof does not lead to the checkpoint root",
+            Fault::RekorCheckpointWrongKey => "checkpoint has no signature by log",
+            Fault::RekorCheckpointWrongOrigin => "checkpoint origin `impostor.example`",
+            Fault::RekorOtherArtifact => "does not match the bundle",
+            other => panic!("{} is not a v2 fault", other.as_str()),
+        };
+        stack.faults().arm(fault, 1);
+        let reason = sign_and_verify(&stack)
+            .await
+            .expect_err(&format!("{} on Rekor v2 went unnoticed", fault.as_str()));
+        assert!(
+            reason.contains(needle),
+            "{}: refused, but for {reason:?}",
+            fault.as_str()
+        );
+        assert!(
+            stack.faults().armed().is_empty(),
+            "{}: used up",
+            fault.as_str()
+        );
+    }
+    sign_and_verify(&stack)
+        .await
+        .expect("honest again once the faults are used up");
+}
+
 /// In a log of one entry the split view adds a leaf: the answer's tree is bigger than the log.
 #[tokio::test(flavor = "multi_thread")]
 async fn split_view_of_a_one_entry_log_is_caught_too() {
