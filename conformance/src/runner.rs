@@ -37,7 +37,7 @@ pub struct Config {
     /// A progress bar on stderr (only when it is a terminal).
     pub progress: bool,
     /// The signing config offers Rekor v2 (the tile-based log), so clients that pick their
-    /// services from it sign there; the Rekor v1 faults do not apply and are skipped.
+    /// services from it sign there; the faults only Rekor v1 serves are skipped.
     pub rekor_v2: bool,
 }
 
