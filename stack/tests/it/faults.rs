@@ -34,6 +34,25 @@ async fn sign_and_verify(stack: &Stack) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// With `fault` armed for one request, our client signs and verifies: it must refuse, for a
+/// reason that contains `needle`, and the fault must be used up.
+async fn refused_for(stack: &Stack, fault: Fault, needle: &str) {
+    stack.faults().arm(fault, 1);
+    let reason = sign_and_verify(stack)
+        .await
+        .expect_err(&format!("{} went unnoticed", fault.as_str()));
+    assert!(
+        reason.contains(needle),
+        "{}: refused, but for {reason:?}",
+        fault.as_str()
+    );
+    assert!(
+        stack.faults().armed().is_empty(),
+        "{}: used up",
+        fault.as_str()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_fault_is_caught_by_our_client_for_its_reason() {
     // A frozen clock moved two hours past the stack's start: an integrated time an hour back
@@ -112,20 +131,7 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
             Fault::RekorSplitView => "split view: two roots for a tree of",
             Fault::TufRolledBackTimestamp | Fault::TufExpiredTimestamp => unreachable!(),
         };
-        stack.faults().arm(fault, 1);
-        let reason = sign_and_verify(&stack)
-            .await
-            .expect_err(&format!("{} went unnoticed", fault.as_str()));
-        assert!(
-            reason.contains(needle),
-            "{}: refused, but for {reason:?}",
-            fault.as_str()
-        );
-        assert!(
-            stack.faults().armed().is_empty(),
-            "{}: used up",
-            fault.as_str()
-        );
+        refused_for(&stack, fault, needle).await;
     }
     sign_and_verify(&stack)
         .await
@@ -163,20 +169,7 @@ async fn rekor_v2_faults_are_caught_by_our_client_for_their_reason() {
             Fault::RekorOtherArtifact => "does not match the bundle",
             other => panic!("{} is not a v2 fault", other.as_str()),
         };
-        stack.faults().arm(fault, 1);
-        let reason = sign_and_verify(&stack)
-            .await
-            .expect_err(&format!("{} on Rekor v2 went unnoticed", fault.as_str()));
-        assert!(
-            reason.contains(needle),
-            "{}: refused, but for {reason:?}",
-            fault.as_str()
-        );
-        assert!(
-            stack.faults().armed().is_empty(),
-            "{}: used up",
-            fault.as_str()
-        );
+        refused_for(&stack, fault, needle).await;
     }
     sign_and_verify(&stack)
         .await
@@ -187,16 +180,9 @@ async fn rekor_v2_faults_are_caught_by_our_client_for_their_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn split_view_of_a_one_entry_log_is_caught_too() {
     let stack = Stack::builder().start().await.unwrap();
-    stack.faults().arm(Fault::RekorSplitView, 1);
-    let reason = sign_and_verify(&stack)
-        .await
-        .expect_err("split view unnoticed");
-    assert!(
-        reason.contains(
-            "split view: the entry's proof is in a tree of 2 entries, the log's own tree has 1"
-        ),
-        "{reason}"
-    );
+    let needle =
+        "split view: the entry's proof is in a tree of 2 entries, the log's own tree has 1";
+    refused_for(&stack, Fault::RekorSplitView, needle).await;
 }
 
 /// `/admin/faults` arms, lists and clears faults, behind the admin token.

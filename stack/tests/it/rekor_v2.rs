@@ -518,28 +518,122 @@ async fn signing_config_offers_v2_only_when_asked() {
     assert_eq!(tlogs[1]["majorApiVersion"], 1);
 }
 
-/// A stack that offers Rekor v2 for signing, and a directory with what the clients start
-/// from: `trust_config.json`, `root.json`, `trusted_root.json` and `signing_config.json`.
-async fn v2_signing_stack() -> (Stack, tempfile::TempDir) {
-    let stack = Stack::builder()
-        .rekor_v2_signing(true)
-        .start()
-        .await
+/// A stack that offers Rekor v2 for signing, a directory with what the clients start from
+/// (`trust_config.json`, `root.json`, `trusted_root.json`, `signing_config.json`) and where
+/// they write, and the three verifiers, each checking a bundle for `alice@example.com`.
+struct V2Signing {
+    stack: Stack,
+    dir: tempfile::TempDir,
+    issuer: String,
+    trusted: client::TrustedRoot,
+}
+
+impl V2Signing {
+    async fn start() -> Self {
+        let stack = Stack::builder()
+            .rekor_v2_signing(true)
+            .start()
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write_client_trust(&stack, dir.path());
+        let trust = stack.trust();
+        std::fs::write(
+            dir.path().join("trusted_root.json"),
+            trust.trusted_root_json(),
+        )
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    write_client_trust(&stack, dir.path());
-    let trust = stack.trust();
-    std::fs::write(
-        dir.path().join("trusted_root.json"),
-        trust.trusted_root_json(),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("signing_config.json"),
-        trust.signing_config_json(),
-    )
-    .unwrap();
-    (stack, dir)
+        std::fs::write(
+            dir.path().join("signing_config.json"),
+            trust.signing_config_json(),
+        )
+        .unwrap();
+        let trusted = client::TrustedRoot::from_json(trust.trusted_root_json().as_bytes()).unwrap();
+        let issuer = stack.oidc().issuer_url().to_owned();
+        Self {
+            stack,
+            dir,
+            issuer,
+            trusted,
+        }
+    }
+
+    /// `name` in the directory.
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_owned()
+    }
+
+    /// sigstore-python with the trust config (which holds the signing config).
+    fn python(&self, args: &[&str]) -> (bool, String) {
+        let trust_config = self.path("trust_config.json");
+        let mut all = vec!["--trust-config", trust_config.as_str()];
+        all.extend_from_slice(args);
+        let home = self.dir.path().join("py-home");
+        tokio::task::block_in_place(|| sigstore_python(&home, &all))
+    }
+
+    /// The script driving sigstore-js.
+    fn js(&self, args: &[&str]) -> (bool, String) {
+        tokio::task::block_in_place(|| sigstore_js(args))
+    }
+
+    fn python_verifies(&self, bundle: &str) -> (bool, String) {
+        self.python(&[
+            "verify",
+            "identity",
+            "--bundle",
+            &self.path(bundle),
+            "--cert-identity",
+            "alice@example.com",
+            "--cert-oidc-issuer",
+            &self.issuer,
+            &self.path("artifact.txt"),
+        ])
+    }
+
+    fn js_verifies(&self, bundle: &str) -> (bool, String) {
+        self.js(&[
+            "verify-with-root",
+            &self.path("trusted_root.json"),
+            &self.path(bundle),
+            &self.path("artifact.txt"),
+            "alice@example.com",
+            &self.issuer,
+        ])
+    }
+
+    /// Our client's verdict on `bundle` over `artifact`.
+    fn ours_verifies(&self, bundle: &str, artifact: &[u8]) -> Result<(), String> {
+        let parsed = client::Bundle::from_json(&std::fs::read(self.path(bundle)).unwrap())
+            .map_err(|e| e.to_string())?;
+        let policy = client::Policy::Identity {
+            san: "alice@example.com".into(),
+            issuer: self.issuer.clone(),
+        };
+        client::Verifier::new(self.trusted.clone())
+            .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// `bundle`'s entry went to the v2 log, as `kind` 0.0.2.
+    fn assert_v2_entry(&self, bundle: &str, kind: &str) {
+        let json: Value =
+            serde_json::from_slice(&std::fs::read(self.path(bundle)).unwrap()).unwrap();
+        let entry = &json["verificationMaterial"]["tlogEntries"][0];
+        assert_eq!(
+            entry["logId"]["keyId"],
+            B64.encode(self.stack.rekor_v2().log_id()),
+            "{bundle} went to Rekor v2"
+        );
+        assert_eq!(entry["kindVersion"]["kind"], kind, "{bundle}");
+        assert_eq!(entry["kindVersion"]["version"], "0.0.2", "{bundle}");
+        assert!(
+            json["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+                .is_object(),
+            "{bundle}: a v2 entry comes with a TSA timestamp"
+        );
+    }
 }
 
 /// An in-toto statement whose subject is `artifact.txt` with these bytes.
@@ -557,9 +651,8 @@ fn statement_about(artifact: &[u8]) -> Value {
 /// verifies its bundles; our client verifies them too.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
-    let (stack, dir) = v2_signing_stack().await;
-    let issuer = stack.oidc().issuer_url().to_owned();
-    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let v2 = V2Signing::start().await;
+    let p = |name: &str| v2.path(name);
     let artifact = b"an artifact signed to sigbox's Rekor v2\n";
     std::fs::write(p("artifact.txt"), artifact).unwrap();
     let predicate = json!({
@@ -567,15 +660,8 @@ async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
         "runDetails": {"builder": {"id": "https://sigbox.test/builder"}},
     });
     std::fs::write(p("predicate.json"), predicate.to_string()).unwrap();
-    let home = dir.path().join("py-home");
-    let trust_config = p("trust_config.json");
-    let py = |args: &[&str]| {
-        let mut all = vec!["--trust-config", trust_config.as_str()];
-        all.extend_from_slice(args);
-        tokio::task::block_in_place(|| sigstore_python(&home, &all))
-    };
-    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
-    let (ok, out) = py(&[
+    let token = v2.stack.oidc().mint(&MintRequest::default()).unwrap();
+    let (ok, out) = v2.python(&[
         "sign",
         "--identity-token",
         &token,
@@ -584,8 +670,8 @@ async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
         &p("artifact.txt"),
     ]);
     assert!(ok, "sigstore-python sign: {out}");
-    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
-    let (ok, out) = py(&[
+    let token = v2.stack.oidc().mint(&MintRequest::default()).unwrap();
+    let (ok, out) = v2.python(&[
         "attest",
         "--predicate",
         &p("predicate.json"),
@@ -598,44 +684,11 @@ async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
         &p("artifact.txt"),
     ]);
     assert!(ok, "sigstore-python attest: {out}");
-
-    let v2_log_id = B64.encode(stack.rekor_v2().log_id());
-    let trusted =
-        client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
-    let policy = client::Policy::Identity {
-        san: "alice@example.com".into(),
-        issuer: issuer.clone(),
-    };
     for bundle in ["py.v2.json", "py.v2.dsse.json"] {
-        let json: Value = serde_json::from_slice(&std::fs::read(p(bundle)).unwrap()).unwrap();
-        let entry = &json["verificationMaterial"]["tlogEntries"][0];
-        assert_eq!(
-            entry["logId"]["keyId"],
-            v2_log_id.as_str(),
-            "{bundle} went to Rekor v2"
-        );
-        assert_eq!(entry["kindVersion"]["kind"], "hashedrekord", "{bundle}");
-        assert_eq!(entry["kindVersion"]["version"], "0.0.2", "{bundle}");
-        assert!(
-            json["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
-                .is_object(),
-            "{bundle}: a v2 entry comes with a TSA timestamp"
-        );
-        let (ok, out) = py(&[
-            "verify",
-            "identity",
-            "--bundle",
-            &p(bundle),
-            "--cert-identity",
-            "alice@example.com",
-            "--cert-oidc-issuer",
-            &issuer,
-            &p("artifact.txt"),
-        ]);
+        v2.assert_v2_entry(bundle, "hashedrekord");
+        let (ok, out) = v2.python_verifies(bundle);
         assert!(ok, "sigstore-python verify {bundle}: {out}");
-        let parsed = client::Bundle::from_json(&std::fs::read(p(bundle)).unwrap()).unwrap();
-        client::Verifier::new(trusted.clone())
-            .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
+        v2.ours_verifies(bundle, artifact)
             .unwrap_or_else(|e| panic!("our client refused {bundle}: {e}"));
     }
 }
@@ -646,108 +699,48 @@ async fn sigstore_python_signs_to_rekor_v2_and_both_verifiers_accept() {
 /// our client verify both.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigstore_js_signs_to_rekor_v2_from_the_signing_config() {
-    let (stack, dir) = v2_signing_stack().await;
-    let issuer = stack.oidc().issuer_url().to_owned();
-    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let v2 = V2Signing::start().await;
+    let p = |name: &str| v2.path(name);
     let artifact = b"an artifact sigstore-js signs to sigbox's Rekor v2\n";
     std::fs::write(p("artifact.txt"), artifact).unwrap();
-    let statement = statement_about(artifact);
-    std::fs::write(p("statement.json"), statement.to_string()).unwrap();
-    let v2_log_id = B64.encode(stack.rekor_v2().log_id());
-    let trusted =
-        client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
-    let policy = client::Policy::Identity {
-        san: "alice@example.com".into(),
-        issuer: issuer.clone(),
+    std::fs::write(p("statement.json"), statement_about(artifact).to_string()).unwrap();
+    let sign = |input: &str, bundle: &str, mode: &str| {
+        let token = v2.stack.oidc().mint(&MintRequest::default()).unwrap();
+        let signing_config = p("signing_config.json");
+        let (input, bundle) = (p(input), p(bundle));
+        let mut args = vec!["sign-config", &signing_config, &token, &input, &bundle];
+        if mode == "attest" {
+            args.push("attest");
+        }
+        let (ok, out) = v2.js(&args);
+        assert!(ok, "sigstore-js sign-config {mode}: {out}");
     };
     for (bundle, input, mode, kind) in [
         ("js.v2.json", "artifact.txt", "message", "hashedrekord"),
         ("js.v2.dsse.json", "statement.json", "attest", "dsse"),
     ] {
-        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
-        let (ok, out) = tokio::task::block_in_place(|| {
-            sigstore_js(&[
-                "sign-config",
-                &p("signing_config.json"),
-                &token,
-                &p(input),
-                &p(bundle),
-                mode,
-            ])
-        });
-        assert!(ok, "sigstore-js sign-config {mode}: {out}");
-        let json: Value = serde_json::from_slice(&std::fs::read(p(bundle)).unwrap()).unwrap();
-        let entry = &json["verificationMaterial"]["tlogEntries"][0];
-        assert_eq!(
-            entry["logId"]["keyId"],
-            v2_log_id.as_str(),
-            "{bundle} went to Rekor v2"
-        );
-        assert_eq!(entry["kindVersion"]["kind"], kind, "{bundle}");
-        assert_eq!(entry["kindVersion"]["version"], "0.0.2", "{bundle}");
-        let (ok, out) = tokio::task::block_in_place(|| {
-            sigstore_js(&[
-                "verify-with-root",
-                &p("trusted_root.json"),
-                &p(bundle),
-                &p("artifact.txt"),
-                "alice@example.com",
-                &issuer,
-            ])
-        });
+        sign(input, bundle, mode);
+        v2.assert_v2_entry(bundle, kind);
+        let (ok, out) = v2.js_verifies(bundle);
         assert!(ok, "sigstore-js verify {bundle}: {out}");
-        let parsed = client::Bundle::from_json(&std::fs::read(p(bundle)).unwrap()).unwrap();
-        client::Verifier::new(trusted.clone())
-            .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
+        v2.ours_verifies(bundle, artifact)
             .unwrap_or_else(|e| panic!("our client refused {bundle}: {e}"));
     }
     // A third entry, at index 2: sigstore-python verifies sigstore-js's v2 message bundle.
-    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
-    let (ok, out) = tokio::task::block_in_place(|| {
-        sigstore_js(&[
-            "sign-config",
-            &p("signing_config.json"),
-            &token,
-            &p("artifact.txt"),
-            &p("js.v2.again.json"),
-        ])
-    });
-    assert!(ok, "sigstore-js sign-config: {out}");
-    write_client_trust(&stack, dir.path());
-    let home = dir.path().join("py-home");
-    let py_verify = |bundle: &str| {
-        tokio::task::block_in_place(|| {
-            sigstore_python(
-                &home,
-                &[
-                    "--trust-config",
-                    &p("trust_config.json"),
-                    "verify",
-                    "identity",
-                    "--bundle",
-                    &p(bundle),
-                    "--cert-identity",
-                    "alice@example.com",
-                    "--cert-oidc-issuer",
-                    &issuer,
-                    &p("artifact.txt"),
-                ],
-            )
-        })
-    };
-    let (ok, out) = py_verify("js.v2.again.json");
+    sign("artifact.txt", "js.v2.again.json", "message");
+    let (ok, out) = v2.python_verifies("js.v2.again.json");
     assert!(ok, "sigstore-python verify js.v2.again.json: {out}");
     // Client differences, pinned so a fixed client shows up here. The entry at logIndex 0:
     // sigstore-js writes its bundle as proto3 JSON, leaving out the zero `logIndex` and the
     // empty `hashes` of a one-leaf tree, which sigstore-python 4.5.1's models require.
-    let (ok, out) = py_verify("js.v2.json");
+    let (ok, out) = v2.python_verifies("js.v2.json");
     assert!(
         !ok && out.contains("logIndex"),
         "sigstore-python on js.v2.json: {out}"
     );
     // And dsse 0.0.2: sigstore-python 4.5.1 takes a v2 DSSE entry only as hashedrekord 0.0.2
     // over the PAE (what it logs itself, and what rekor-tiles now asks for).
-    let (ok, out) = py_verify("js.v2.dsse.json");
+    let (ok, out) = v2.python_verifies("js.v2.dsse.json");
     assert!(
         !ok && out.contains("Unsupported DSSE log entry type: dsse/0.0.2"),
         "sigstore-python on js.v2.dsse.json: {out}"
@@ -759,28 +752,19 @@ async fn sigstore_js_signs_to_rekor_v2_from_the_signing_config() {
 /// sigstore-js accept both bundles.
 #[tokio::test(flavor = "multi_thread")]
 async fn our_client_signs_to_rekor_v2_and_every_verifier_accepts() {
-    let (stack, dir) = v2_signing_stack().await;
-    let issuer = stack.oidc().issuer_url().to_owned();
-    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let v2 = V2Signing::start().await;
     let artifact = b"an artifact our client signs to sigbox's Rekor v2\n";
-    std::fs::write(p("artifact.txt"), artifact).unwrap();
+    std::fs::write(v2.path("artifact.txt"), artifact).unwrap();
     let statement = statement_about(artifact).to_string();
     let services = client::sign::Services::from_signing_config(
-        stack.trust().signing_config_json().as_bytes(),
-        stack.clock().now(),
+        v2.stack.trust().signing_config_json().as_bytes(),
+        v2.stack.clock().now(),
     )
     .unwrap();
     assert_eq!(
         (services.rekor.as_str(), services.rekor_api),
-        (stack.rekor_v2_url().as_str(), 2)
+        (v2.stack.rekor_v2_url().as_str(), 2)
     );
-    let trusted =
-        client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
-    let policy = client::Policy::Identity {
-        san: "alice@example.com".into(),
-        issuer: issuer.clone(),
-    };
-    let home = dir.path().join("py-home");
     for (name, payload) in [
         ("ours.v2.json", client::sign::Payload::Message(artifact)),
         (
@@ -790,50 +774,16 @@ async fn our_client_signs_to_rekor_v2_and_every_verifier_accepts() {
     ] {
         // The first lands at index 0: the bundle keeps the log's `logIndex` "0" and empty
         // `hashes`, which sigstore-python needs (and sigstore-js leaves out).
-        let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+        let token = v2.stack.oidc().mint(&MintRequest::default()).unwrap();
         let bundle = tokio::task::block_in_place(|| client::sign::sign(&services, &token, payload))
             .unwrap_or_else(|e| panic!("signing {name}: {e}"));
-        let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
-        assert_eq!(entry["kindVersion"]["version"], "0.0.2", "{name}");
-        assert_eq!(
-            entry["logId"]["keyId"],
-            B64.encode(stack.rekor_v2().log_id()),
-            "{name}"
-        );
-        std::fs::write(p(name), bundle.to_string()).unwrap();
-        let parsed = client::Bundle::from_json(bundle.to_string().as_bytes()).unwrap();
-        client::Verifier::new(trusted.clone())
-            .verify(&parsed, client::Artifact::Bytes(artifact), &policy)
+        std::fs::write(v2.path(name), bundle.to_string()).unwrap();
+        v2.assert_v2_entry(name, "hashedrekord");
+        v2.ours_verifies(name, artifact)
             .unwrap_or_else(|e| panic!("our client refused {name}: {e}"));
-        let (ok, out) = tokio::task::block_in_place(|| {
-            sigstore_python(
-                &home,
-                &[
-                    "--trust-config",
-                    &p("trust_config.json"),
-                    "verify",
-                    "identity",
-                    "--bundle",
-                    &p(name),
-                    "--cert-identity",
-                    "alice@example.com",
-                    "--cert-oidc-issuer",
-                    &issuer,
-                    &p("artifact.txt"),
-                ],
-            )
-        });
+        let (ok, out) = v2.python_verifies(name);
         assert!(ok, "sigstore-python verify {name}: {out}");
-        let (ok, out) = tokio::task::block_in_place(|| {
-            sigstore_js(&[
-                "verify-with-root",
-                &p("trusted_root.json"),
-                &p(name),
-                &p("artifact.txt"),
-                "alice@example.com",
-                &issuer,
-            ])
-        });
+        let (ok, out) = v2.js_verifies(name);
         assert!(ok, "sigstore-js verify {name}: {out}");
     }
 }
