@@ -13,7 +13,9 @@ use fake_oidc::MintRequest;
 use sha2::{Digest, Sha256};
 use stack::Stack;
 
-use crate::support::{manifest_dir, run, sigstore_js, sigstore_python, write_client_trust};
+use crate::support::{
+    manifest_dir, run, sigstore_js, sigstore_python, sigstore_python_verify, write_client_trust,
+};
 
 const IDENTITY: &str = "alice@example.com";
 
@@ -79,24 +81,14 @@ async fn python_js_and_rust_clients_sign_and_cross_verify() {
         )
     });
     assert!(ok, "sigstore-python sign: {out}");
-    let py_verify = |trust: &[&str], bundle: &str, file: &str, identity: &str| {
-        let mut args: Vec<&str> = trust.to_vec();
-        args.extend([
-            "verify",
-            "identity",
-            "--bundle",
-            bundle,
-            "--cert-identity",
-            identity,
-            "--cert-oidc-issuer",
-            &issuer,
-            file,
-        ]);
-        tokio::task::block_in_place(|| sigstore_python(&py_home, &args))
+    let py_verify = |trust: [&str; 2], bundle: &str, file: &str, identity: &str| {
+        tokio::task::block_in_place(|| {
+            sigstore_python_verify(&py_home, trust, bundle, file, identity, &issuer)
+        })
     };
     let trust_config = p("trust_config.json");
-    let tc = ["--trust-config", trust_config.as_str()][..].to_vec();
-    let (ok, out) = py_verify(&tc, &p("py.sigstore.json"), &p("artifact.txt"), IDENTITY);
+    let tc = ["--trust-config", trust_config.as_str()];
+    let (ok, out) = py_verify(tc, &p("py.sigstore.json"), &p("artifact.txt"), IDENTITY);
     assert!(ok, "sigstore-python verify (trust config): {out}");
 
     // ... and through our TUF repository, bootstrapped with its first root.
@@ -107,9 +99,9 @@ async fn python_js_and_rust_clients_sign_and_cross_verify() {
         )
     });
     assert!(ok, "sigstore-python trust-instance: {out}");
-    let instance = ["--instance", tuf.as_str()][..].to_vec();
+    let instance = ["--instance", tuf.as_str()];
     let (ok, out) = py_verify(
-        &instance,
+        instance,
         &p("py.sigstore.json"),
         &p("artifact.txt"),
         IDENTITY,
@@ -148,7 +140,7 @@ async fn python_js_and_rust_clients_sign_and_cross_verify() {
     assert!(ok, "sigstore-js verify: {out}");
 
     // Cross-verification: each client accepts the other's bundle ...
-    let (ok, out) = py_verify(&tc, &p("js.sigstore.json"), &p("artifact.txt"), IDENTITY);
+    let (ok, out) = py_verify(tc, &p("js.sigstore.json"), &p("artifact.txt"), IDENTITY);
     assert!(ok, "sigstore-python verifying sigstore-js's bundle: {out}");
     let (ok, out) = js_verify(&p("py.sigstore.json"), &p("artifact.txt"), IDENTITY);
     assert!(ok, "sigstore-js verifying sigstore-python's bundle: {out}");
@@ -170,12 +162,12 @@ async fn python_js_and_rust_clients_sign_and_cross_verify() {
         let cases = [
             (
                 "sigstore-python, changed artifact",
-                py_verify(&tc, &p(bundle), &p("changed.txt"), IDENTITY),
+                py_verify(tc, &p(bundle), &p("changed.txt"), IDENTITY),
                 "message digest mismatch",
             ),
             (
                 "sigstore-python, wrong identity",
-                py_verify(&tc, &p(bundle), &p("artifact.txt"), wrong),
+                py_verify(tc, &p(bundle), &p("artifact.txt"), wrong),
                 "SANs do not match",
             ),
             (
@@ -318,24 +310,11 @@ async fn python_and_js_cli_attest_and_cross_verify() {
             run(cmd)
         })
     };
+    let trust_config = p("trust_config.json");
     let py_verify = |bundle: &str, file: &str, identity: &str| {
+        let trust = ["--trust-config", trust_config.as_str()];
         tokio::task::block_in_place(|| {
-            sigstore_python(
-                &py_home,
-                &[
-                    "--trust-config",
-                    &p("trust_config.json"),
-                    "verify",
-                    "identity",
-                    "--bundle",
-                    bundle,
-                    "--cert-identity",
-                    identity,
-                    "--cert-oidc-issuer",
-                    &issuer,
-                    file,
-                ],
-            )
+            sigstore_python_verify(&py_home, trust, bundle, file, identity, &issuer)
         })
     };
     for bundle in ["py.dsse.json", "js.dsse.json", "js.intoto.json"] {

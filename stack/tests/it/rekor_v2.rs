@@ -17,7 +17,7 @@ use tlog::checkpoint::Checkpoint;
 use tlog::note::{EcdsaNoteKey, SignedNote};
 use tlog::{Hash, leaf_hash};
 
-use crate::support::{sigstore_js, sigstore_python, write_client_trust};
+use crate::support::{sigstore_js, sigstore_python, sigstore_python_verify, write_client_trust};
 
 /// A signing key for tests only (a fixed scalar, never a real key).
 fn test_key(n: u8) -> SigningKey {
@@ -578,17 +578,20 @@ impl V2Signing {
     }
 
     fn python_verifies(&self, bundle: &str) -> (bool, String) {
-        self.python(&[
-            "verify",
-            "identity",
-            "--bundle",
-            &self.path(bundle),
-            "--cert-identity",
-            "alice@example.com",
-            "--cert-oidc-issuer",
-            &self.issuer,
-            &self.path("artifact.txt"),
-        ])
+        let trust_config = self.path("trust_config.json");
+        let home = self.dir.path().join("py-home");
+        let (bundle, file) = (self.path(bundle), self.path("artifact.txt"));
+        tokio::task::block_in_place(|| {
+            let trust = ["--trust-config", trust_config.as_str()];
+            sigstore_python_verify(
+                &home,
+                trust,
+                &bundle,
+                &file,
+                "alice@example.com",
+                &self.issuer,
+            )
+        })
     }
 
     fn js_verifies(&self, bundle: &str) -> (bool, String) {

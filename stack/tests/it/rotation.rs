@@ -10,7 +10,7 @@ use serde_json::Value;
 use stack::Stack;
 use stack::generations::Kind;
 
-use crate::support::{python, run, sigstore_js, sigstore_python};
+use crate::support::{python, run, sigstore_js, sigstore_python, sigstore_python_verify};
 
 const IDENTITY: &str = "alice@example.com";
 
@@ -156,22 +156,8 @@ async fn every_rotation_keeps_old_and_new_bundles_verifying() {
     };
     for (bundle, signer) in &bundles {
         let (ok, out) = tokio::task::block_in_place(|| {
-            sigstore_python(
-                &home,
-                &[
-                    "--trust-config",
-                    &tc,
-                    "verify",
-                    "identity",
-                    "--bundle",
-                    bundle,
-                    "--cert-identity",
-                    IDENTITY,
-                    "--cert-oidc-issuer",
-                    &issuer,
-                    &p("a.txt"),
-                ],
-            )
+            let trust = ["--trust-config", tc.as_str()];
+            sigstore_python_verify(&home, trust, bundle, &p("a.txt"), IDENTITY, &issuer)
         });
         assert!(ok, "sigstore-python refused {signer}'s {bundle}: {out}");
         // sigstore-js starts from root version 1 and walks to the newest root.
@@ -209,22 +195,8 @@ async fn every_rotation_keeps_old_and_new_bundles_verifying() {
     });
     assert!(ok, "{out}");
     let (ok, out) = tokio::task::block_in_place(|| {
-        sigstore_python(
-            &home,
-            &[
-                "--instance",
-                &tuf,
-                "verify",
-                "identity",
-                "--bundle",
-                &bundles[0].0,
-                "--cert-identity",
-                IDENTITY,
-                "--cert-oidc-issuer",
-                &issuer,
-                &p("a.txt"),
-            ],
-        )
+        let trust = ["--instance", tuf.as_str()];
+        sigstore_python_verify(&home, trust, &bundles[0].0, &p("a.txt"), IDENTITY, &issuer)
     });
     assert!(ok, "sigstore-python via TUF after a root rotation: {out}");
     // python-tuf's ngclient walks 1.root.json -> 2.root.json.
@@ -258,22 +230,9 @@ print('root version', u._trusted_set.root.version)
     config["trustedRoot"] = root.clone();
     std::fs::write(p("retired.json"), config.to_string()).unwrap();
     let (ok, out) = tokio::task::block_in_place(|| {
-        sigstore_python(
-            &home,
-            &[
-                "--trust-config",
-                &p("retired.json"),
-                "verify",
-                "identity",
-                "--bundle",
-                &bundles[0].0,
-                "--cert-identity",
-                IDENTITY,
-                "--cert-oidc-issuer",
-                &issuer,
-                &p("a.txt"),
-            ],
-        )
+        let retired = p("retired.json");
+        let trust = ["--trust-config", retired.as_str()];
+        sigstore_python_verify(&home, trust, &bundles[0].0, &p("a.txt"), IDENTITY, &issuer)
     });
     // A client difference, pinned: sigstore-python 4.5.1 takes every CA in the trusted root
     // as an anchor whatever its validFor ("Return expired certificates too"), so it accepts.

@@ -55,6 +55,32 @@ pub(crate) fn sigstore_python(home: &Path, args: &[&str]) -> (bool, String) {
     run(cmd)
 }
 
+/// sigstore-python's `verify identity` of `bundle` over `file` for `identity` and `issuer`, its
+/// trust from `trust` (`["--trust-config", FILE]` or `["--instance", URL]`).
+pub(crate) fn sigstore_python_verify(
+    home: &Path,
+    trust: [&str; 2],
+    bundle: &str,
+    file: &str,
+    identity: &str,
+    issuer: &str,
+) -> (bool, String) {
+    let args = [
+        trust[0],
+        trust[1],
+        "verify",
+        "identity",
+        "--bundle",
+        bundle,
+        "--cert-identity",
+        identity,
+        "--cert-oidc-issuer",
+        issuer,
+        file,
+    ];
+    sigstore_python(home, &args)
+}
+
 /// sigstore-js through `tests/it/js/client.js`.
 pub(crate) fn sigstore_js(args: &[&str]) -> (bool, String) {
     let js = manifest_dir().join("../tools/js");
