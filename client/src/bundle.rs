@@ -36,8 +36,9 @@ pub(crate) enum Material {
     Chain(Vec<Vec<u8>>),
     /// One DER leaf certificate (v0.3: `certificate`).
     Certificate(Vec<u8>),
-    /// A managed key, known to the verifier by this hint.
-    PublicKey(#[allow(dead_code)] Option<String>),
+    /// A managed key: the verifier is given it (`--key`); the bundle's hint names it but
+    /// proves nothing, so it is not kept.
+    PublicKey,
 }
 
 /// A DSSE envelope.
@@ -126,15 +127,15 @@ struct RawChain {
     certificates: Option<Vec<RawBytes>>,
 }
 
+/// A `PublicKeyIdentifier` (`{"hint": ...}`): it must be an object, but only its presence
+/// matters; the hint proves nothing.
+#[derive(Deserialize)]
+struct RawKeyId {}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawBytes {
     raw_bytes: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawKeyId {
-    hint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -332,7 +333,7 @@ impl Bundle {
                 ensure!(!der.is_empty(), "bundle certificate is empty");
                 Material::Certificate(der)
             }
-            (None, None, Some(k)) => Material::PublicKey(k.hint.clone()),
+            (None, None, Some(_)) => Material::PublicKey,
             (None, None, None) => bail!("bundle has no verification material content"),
             _ => bail!("bundle has more than one kind of verification material"),
         };

@@ -97,11 +97,11 @@ impl Verifier {
 
         // Who signed, per the policy.
         let signer = match (policy, &bundle.material) {
-            (Policy::Key(pem), Material::PublicKey(_)) => Signer::Key(PublicKey::from_pem(pem)?),
+            (Policy::Key(pem), Material::PublicKey) => Signer::Key(PublicKey::from_pem(pem)?),
             (Policy::Key(_), _) => {
                 bail!("bundle is signed with a certificate but a managed key was required")
             }
-            (Policy::Identity { .. } | Policy::IdentityMatching { .. }, Material::PublicKey(_)) => {
+            (Policy::Identity { .. } | Policy::IdentityMatching { .. }, Material::PublicKey) => {
                 bail!("bundle is signed with a managed key but no key was given")
             }
             (Policy::Identity { .. } | Policy::IdentityMatching { .. }, Material::Chain(certs)) => {
