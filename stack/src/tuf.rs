@@ -414,6 +414,22 @@ pub fn routes(trust: Arc<Trust>, faults: Arc<Faults>) -> Router {
             get(move || timestamp(trust.clone(), faults.clone())),
         )
         .nest_service("/tuf", files)
+        .layer(axum::middleware::from_fn(refuse_long_names))
+}
+
+/// A file name over 255 bytes cannot be on the disk (the file system refuses to look it up,
+/// which the file service would answer as a 500): no such file.
+async fn refuse_long_names(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    const NAME_MAX: usize = 255;
+    let path = request.uri().path();
+    if path.split('/').any(|name| name.len() > NAME_MAX) {
+        let message = format!("no such file: a name in {path:.80}... is over {NAME_MAX} bytes");
+        return ApiError::not_found(message).into_response();
+    }
+    next.run(request).await
 }
 
 /// `timestamp.json`, or what an armed TUF fault serves instead.

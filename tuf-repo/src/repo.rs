@@ -80,6 +80,17 @@ pub enum RepoError {
         /// The rejected name.
         name: String,
     },
+    /// A role's metadata would stay valid for no time, or for longer than [`Expiry::MAX_DAYS`].
+    #[error(
+        "{role}.json would stay valid for {days} days: give 1 to {max} days",
+        max = Expiry::MAX_DAYS
+    )]
+    Lifetime {
+        /// The role.
+        role: &'static str,
+        /// The span asked for, in whole days.
+        days: i64,
+    },
     /// The same target name was given twice.
     #[error("target {name:?} given twice")]
     DuplicateTarget {
@@ -136,6 +147,30 @@ pub struct Expiry {
     pub snapshot: Duration,
     /// timestamp.json: 7 days.
     pub timestamp: Duration,
+}
+
+impl Expiry {
+    /// The longest a role may stay valid: a century, so that an expiry computed from any
+    /// instant the stack's clock may show still has a year TUF's timestamps can write.
+    pub const MAX_DAYS: i64 = 36_500;
+
+    /// Each role's span is a day or more and at most [`Expiry::MAX_DAYS`].
+    pub fn check(&self) -> Result<(), RepoError> {
+        for (role, span) in [
+            ("root", self.root),
+            ("targets", self.targets),
+            ("snapshot", self.snapshot),
+            ("timestamp", self.timestamp),
+        ] {
+            if span < Duration::days(1) || span > Duration::days(Self::MAX_DAYS) {
+                return Err(RepoError::Lifetime {
+                    role,
+                    days: span.whole_days(),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Expiry {
@@ -235,6 +270,7 @@ impl Repository {
         now: OffsetDateTime,
         targets: &[(&str, &[u8])],
     ) -> Result<Self, RepoError> {
+        expiry.check()?;
         let signers = Signers::new(keys)?;
         let wanted = wanted_targets(targets)?;
         if dir.join("root.json").exists() {

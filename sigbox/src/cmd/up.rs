@@ -36,21 +36,27 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     /// Days TUF `timestamp.json` stays valid after it is signed.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = 7, value_parser = tuf_days())]
     tuf_timestamp_days: i64,
     /// Days TUF `snapshot.json` stays valid.
-    #[arg(long, default_value_t = 21)]
+    #[arg(long, default_value_t = 21, value_parser = tuf_days())]
     tuf_snapshot_days: i64,
     /// Days TUF `targets.json` stays valid.
-    #[arg(long, default_value_t = 182)]
+    #[arg(long, default_value_t = 182, value_parser = tuf_days())]
     tuf_targets_days: i64,
     /// Days TUF `root.json` stays valid.
-    #[arg(long, default_value_t = 365)]
+    #[arg(long, default_value_t = 365, value_parser = tuf_days())]
     tuf_root_days: i64,
     /// Send clients to the Rekor v2 log: list it (`majorApiVersion` 2) in the signing config.
     /// Without it clients sign to Rekor v1; the trusted root lists the v2 log either way.
     #[arg(long)]
     rekor_v2: bool,
+}
+
+/// 1 to [`tuf_repo::Expiry::MAX_DAYS`] days: clap names the flag and the range when a value
+/// is outside it.
+fn tuf_days() -> clap::builder::RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(1..=tuf_repo::Expiry::MAX_DAYS)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {

@@ -63,6 +63,64 @@ fn admin_endpoints_need_the_token() {
         .unwrap();
     assert_eq!(moved["now"], "2026-01-01T00:10:00Z");
     assert_eq!(moved["frozen"], true);
+    // Past year 9999, or past what a duration holds: a 400 naming the range, the clock
+    // unchanged and the stack still answering (these used to panic it).
+    for seconds in [
+        serde_json::json!(300_000_000_000u64),
+        serde_json::json!(u64::MAX),
+    ] {
+        let refused = client
+            .post(format!("{url}/admin/clock/advance"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"seconds": seconds}))
+            .send()
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        let err: serde_json::Value = refused.json().unwrap();
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("must stay between"),
+            "{err}"
+        );
+    }
+    let refused = client
+        .post(format!("{url}/admin/clock"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"now": "1969-07-20T20:17:00Z"}))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let now: serde_json::Value = client
+        .get(format!("{url}/admin/clock"))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(now["now"], "2026-01-01T00:10:00Z");
+}
+
+#[test]
+fn tuf_lifetimes_out_of_range_are_refused_at_start_without_a_panic() {
+    for (flag, days) in [
+        ("--tuf-root-days", "100000000"),
+        ("--tuf-timestamp-days", "200000000000000"),
+        ("--tuf-targets-days", "0"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigbox"))
+            .args(["up", "--ephemeral", "--listen", "127.0.0.1:0", flag, days])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {days}: {stderr}");
+        assert!(
+            stderr.contains(flag) && stderr.contains("1..=36500"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }
 
 #[test]

@@ -9,9 +9,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::Context;
 use aws_lc_rs::digest;
-use der::asn1::{BitString, ObjectIdentifier, OctetString, UtcTime};
+use der::asn1::{BitString, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
@@ -25,7 +24,7 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
-use x509_cert::time::{Time, Validity};
+use x509_cert::time::Validity;
 use x509_cert::{Certificate, TbsCertificate, Version};
 
 use crate::keys::{KeyRing, Role};
@@ -103,17 +102,11 @@ pub(crate) fn serial(parts: &[&[u8]]) -> SerialNumber {
     SerialNumber::new(&bytes).expect("20 bytes is a valid serial")
 }
 
-/// A validity window in UTCTime (Go's encoding for dates before 2050).
+/// A validity window, in the time forms RFC 5280 asks for.
 pub(crate) fn validity(not_before: i64, lifetime: Duration) -> anyhow::Result<Validity> {
-    let at = |secs: i64| -> anyhow::Result<Time> {
-        let secs = u64::try_from(secs).context("time before 1970")?;
-        Ok(Time::UtcTime(UtcTime::from_unix_duration(
-            Duration::from_secs(secs),
-        )?))
-    };
     Ok(Validity {
-        not_before: at(not_before)?,
-        not_after: at(not_before + i64::try_from(lifetime.as_secs())?)?,
+        not_before: crate::clock::x509_time(not_before)?,
+        not_after: crate::clock::x509_time(not_before + i64::try_from(lifetime.as_secs())?)?,
     })
 }
 

@@ -92,7 +92,10 @@ async fn set_clock(
     let Json(body) = body?;
     let at = OffsetDateTime::parse(&body.now, &time::format_description::well_known::Rfc3339)
         .map_err(|e| ApiError::bad_request(format!("`now` is not an RFC 3339 time: {e}")))?;
-    services.clock.set(at);
+    services
+        .clock
+        .set(at)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(clock_state(&services))
 }
 
@@ -107,7 +110,10 @@ async fn advance_clock(
     body: Result<Json<Advance>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ClockState>, ApiError> {
     let Json(body) = body?;
-    services.clock.advance(Duration::from_secs(body.seconds));
+    services
+        .clock
+        .advance(Duration::from_secs(body.seconds))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(clock_state(&services))
 }
 

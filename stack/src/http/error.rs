@@ -5,8 +5,11 @@
 //! endpoints of the fake issuer keep OAuth's own, as RFC 6749 section 5.2 requires).
 
 use axum::Json;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -94,4 +97,36 @@ impl From<BytesRejection> for ApiError {
     fn from(rejection: BytesRejection) -> Self {
         Self::new(rejection.status(), rejection.body_text())
     }
+}
+
+/// Gives the errors that no handler wrote (the router's 404 and 405, an extractor's plain-text
+/// rejection, a static file's failure) the one JSON shape, keeping their status; answers that
+/// are JSON already, or not errors, pass as they are.
+pub(crate) async fn uniform(request: Request<Body>, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    // What the plain answer said, if anything (a rejection's text is one short line).
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = match status {
+        _ if !text.is_empty() => text,
+        StatusCode::NOT_FOUND => format!("no such path: {path}"),
+        StatusCode::METHOD_NOT_ALLOWED => format!("{method} is not allowed on {path}"),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_owned(),
+    };
+    ApiError::new(status, message).into_response()
 }

@@ -35,6 +35,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .merge(admin::routes(services))
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))
+        .layer(axum::middleware::from_fn(error::uniform))
 }
 
 async fn healthz() -> &'static str {

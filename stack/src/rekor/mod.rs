@@ -267,6 +267,10 @@ impl Rekor {
 
     /// The entry with this UUID (80 hex digits with the tree ID, or 64 without).
     pub fn entry_by_uuid(&self, uuid: &str) -> Result<Option<LogEntry>, String> {
+        // Hex first: the slicing below is by bytes, and a multi-byte character would split.
+        if !uuid.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("entry UUID is not hex".to_owned());
+        }
         let leaf_hex = match uuid.len() {
             64 => uuid,
             80 => {

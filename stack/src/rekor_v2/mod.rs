@@ -274,7 +274,10 @@ impl RekorV2 {
         let available = if tile.level == Tile::DATA {
             size
         } else {
-            size >> (u32::from(tile.level) * u32::from(TILE_HEIGHT))
+            // Levels past the 64 bits of a tree size hold nothing (and a plain shift by that
+            // much would overflow).
+            size.checked_shr(u32::from(tile.level) * u32::from(TILE_HEIGHT))
+                .unwrap_or(0)
         };
         if end > available {
             return Err(TileError::NotFound(format!(

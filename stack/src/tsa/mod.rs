@@ -15,7 +15,7 @@ use anyhow::Context;
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
-use der::asn1::{GeneralizedTime, Int, ObjectIdentifier, OctetString, SetOfVec, UtcTime};
+use der::asn1::{GeneralizedTime, Int, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence, Tag};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
@@ -26,7 +26,7 @@ use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::ext::{AsExtension, Extension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
-use x509_cert::time::{Time, Validity};
+use x509_cert::time::Validity;
 use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
 pub use routes::routes;
@@ -141,12 +141,6 @@ fn cms_err(e: cms::builder::Error) -> anyhow::Error {
     anyhow::anyhow!("cms: {e:?}")
 }
 
-fn utc(unix: u64) -> anyhow::Result<Time> {
-    Ok(Time::UtcTime(UtcTime::from_unix_duration(
-        Duration::from_secs(unix),
-    )?))
-}
-
 /// The seed of keys no trust root lists, for the `*-unknown-*` faults.
 pub(crate) const IMPOSTOR_SEED: &str = "sigbox fault: an impostor nobody trusts";
 /// The impostors' generation number: it shows in their names (`...-9999`).
@@ -165,10 +159,11 @@ impl Tsa {
     ) -> anyhow::Result<Self> {
         let root_signer = EcdsaSigner::new(keys.signing_key(Role::TsaRoot, generation));
         let signer = EcdsaSigner::new(keys.signing_key(Role::TsaLeaf, generation));
-        let start = u64::try_from(not_before).context("epoch before 1970")?;
         let validity = Validity {
-            not_before: utc(start)?,
-            not_after: utc(start + CERT_LIFETIME.as_secs())?,
+            not_before: crate::clock::x509_time(not_before)?,
+            not_after: crate::clock::x509_time(
+                not_before + i64::try_from(CERT_LIFETIME.as_secs())?,
+            )?,
         };
         let root_name = Name::from_str(&format!(
             "CN=sigbox TEST timestamp authority root {generation},O=sigbox (testing only)"

@@ -65,7 +65,8 @@ async fn every_fault_is_caught_by_our_client_for_its_reason() {
         .unwrap();
     stack
         .clock()
-        .advance(std::time::Duration::from_secs(2 * 3600));
+        .advance(std::time::Duration::from_secs(2 * 3600))
+        .unwrap();
     sign_and_verify(&stack)
         .await
         .expect("an honest stack verifies");

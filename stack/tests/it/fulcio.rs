@@ -621,6 +621,31 @@ async fn a_certificate_for_every_preset_with_sct_and_inclusion() {
 }
 
 #[tokio::test]
+async fn certificates_from_2050_on_carry_generalized_time() {
+    // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 (this used to be a
+    // 500, "malformed ASN.1 DER value for UTCTime").
+    let clock = stack::clock::Clock::frozen(time::macros::datetime!(2051-06-01 00:00 UTC));
+    let stack = Stack::builder().clock(clock).start().await.unwrap();
+    let api = Api::new(&stack);
+    let token = stack.oidc().mint(&MintRequest::default()).unwrap();
+    let subject_key = key(7);
+    let (status, resp) = api
+        .sign(&pop_request(&token, &subject_key, &challenge(&token)))
+        .await;
+    assert_eq!(status, 200, "{resp}");
+    let chain = parse_pem_chain(&resp["signedCertificateEmbeddedSct"]["chain"]["certificates"]);
+    check_leaf(&api, &chain, &subject_key).await;
+    let validity = &chain[0].1.tbs_certificate.validity;
+    for t in [validity.not_before, validity.not_after] {
+        assert!(matches!(t, x509_cert::time::Time::GeneralTime(_)), "{t:?}");
+    }
+    assert_eq!(
+        validity.not_before.to_unix_duration().as_secs(),
+        2_569_190_400
+    );
+}
+
+#[tokio::test]
 async fn detached_sct_mode_and_v1_api() {
     let stack = Stack::builder()
         .sct_mode(SctMode::Detached)

@@ -1044,6 +1044,41 @@ async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
 }
 
 #[tokio::test]
+async fn a_uuid_with_a_multibyte_character_is_a_400_not_a_panic() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    // 80 bytes, with a two-byte character across byte 16, where the tree ID ends.
+    let uuid = format!("{}\u{e9}{}", "0".repeat(15), "0".repeat(63));
+    assert_eq!(uuid.len(), 80);
+    assert!(!uuid.is_char_boundary(16));
+    let resp = client
+        .get(format!("{url}/api/v1/log/entries/{uuid}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["message"], "entry UUID is not hex");
+    let resp = client
+        .post(format!("{url}/api/v1/log/entries/retrieve"))
+        .json(&json!({"entryUUIDs": [uuid]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["message"], "entry UUID is not hex");
+    // The stack still answers.
+    let resp = client
+        .get(format!("{url}/api/v1/log"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
 async fn entries_by_index_uuid_and_retrieve_agree() {
     let stack = Stack::builder().start().await.unwrap();
     let url = stack.url().to_owned();
