@@ -10,7 +10,7 @@ use crate::dsse::pae;
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::{HashAlg, KeyKind, PublicKey};
 use crate::trust::{LogInstance, TrustedRoot};
-use crate::wire::{b64, b64_encode, fmt_time, pem_decode, sha256, url_host};
+use crate::wire::{b64, b64_encode, fmt_time, pem_decode, sha256, url_authority, url_host};
 
 /// Who signed, as the log entry must name it.
 #[derive(Debug, Clone, Copy)]
@@ -356,30 +356,44 @@ fn verify_proof(entry: &TlogEntry, proof: &InclusionProof, log: &LogInstance) ->
         })?;
         bail!("inclusion proof has no checkpoint");
     };
-    let name = url_host(&log.base_url);
+    // A log names itself by its host (Rekor's configured hostname; rekor-tiles' origin), which
+    // sigstore-go and sigstore-java match without the port; logs reached at a port have also
+    // named themselves with it (the upstream conformance suite's local Rekor: `localhost:8000`).
+    let host = url_host(&log.base_url);
+    let authority = url_authority(&log.base_url);
+    let names: Vec<&str> = if host == authority {
+        vec![host]
+    } else {
+        vec![host, authority]
+    };
     let signed = SignedNote::parse(note)
         .map_err(|e| VerifyError::new(format!("checkpoint is not a signed note: {e}")))?;
     let checkpoint = Checkpoint::parse(&signed.text)
         .map_err(|e| VerifyError::new(format!("checkpoint is malformed: {e}")))?;
-    let keys: Vec<LogNoteKey<'_>> = checkpoint_key_ids(log, name)
-        .into_iter()
-        .map(|key_id| LogNoteKey {
-            name: name.to_owned(),
-            key_id,
-            key: &log.key,
+    let keys: Vec<LogNoteKey<'_>> = names
+        .iter()
+        .flat_map(|name| {
+            checkpoint_key_ids(log, name)
+                .into_iter()
+                .map(|key_id| LogNoteKey {
+                    name: (*name).to_owned(),
+                    key_id,
+                    key: &log.key,
+                })
         })
         .collect();
     let verifiers: Vec<&dyn NoteVerifier> = keys.iter().map(|k| k as &dyn NoteVerifier).collect();
     signed.verify(&verifiers).map_err(|e| match e {
         tlog::note::NoteError::UnknownKey => VerifyError::new(format!(
-            "checkpoint has no signature by log {name} ({})",
+            "checkpoint has no signature by log {host} ({})",
             hex::encode(&log.log_id)
         )),
         other => VerifyError::new(format!("checkpoint signature invalid: {other}")),
     })?;
     ensure!(
-        checkpoint.origin == name || checkpoint.origin.starts_with(&format!("{name} - ")),
-        "checkpoint origin `{}` is not log {name}",
+        names.iter().any(|name| checkpoint.origin == *name
+            || checkpoint.origin.starts_with(&format!("{name} - "))),
+        "checkpoint origin `{}` is not log {host}",
         checkpoint.origin
     );
     ensure!(

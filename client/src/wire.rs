@@ -77,10 +77,22 @@ pub(crate) fn json_u64(what: &str, v: &serde_json::Value) -> Result<u64> {
     u64::try_from(n).map_err(|_| VerifyError::new(format!("{what} {n} is negative")))
 }
 
-/// Host (and port) of a URL: what logs put in checkpoint origins and signature names.
-pub(crate) fn url_host(url: &str) -> &str {
+/// Host and port of a URL (its authority).
+pub(crate) fn url_authority(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split('/').next().unwrap_or(rest)
+}
+
+/// Host of a URL, without its port: what Rekor puts in checkpoint origins and signature names
+/// (its hostname), as sigstore-java (`getBaseUrl().getHost()`) and sigstore-go
+/// (`url.Hostname()`) expect.
+pub(crate) fn url_host(url: &str) -> &str {
+    let authority = url_authority(url);
+    match authority.strip_prefix('[') {
+        // An IPv6 literal: the address between the brackets.
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.split(':').next().unwrap_or(authority),
+    }
 }
 
 /// Decodes one PEM block: its label and DER contents.
@@ -142,8 +154,15 @@ mod tests {
         );
         assert_eq!(fmt_time(1_689_177_396), "2023-07-12T15:56:36Z");
         assert_eq!(url_host("https://rekor.sigstore.dev"), "rekor.sigstore.dev");
-        assert_eq!(url_host("http://localhost:8000/api"), "localhost:8000");
+        assert_eq!(url_host("http://localhost:8000/api"), "localhost");
+        assert_eq!(url_host("http://127.0.0.1:7860/rekor-v2"), "127.0.0.1");
+        assert_eq!(url_host("http://[::1]:7860"), "::1");
         assert_eq!(url_host("rekor-local"), "rekor-local");
+        assert_eq!(url_authority("http://localhost:8000/api"), "localhost:8000");
+        assert_eq!(
+            url_authority("https://rekor.sigstore.dev"),
+            "rekor.sigstore.dev"
+        );
     }
 
     #[test]

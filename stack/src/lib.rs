@@ -189,7 +189,10 @@ impl StackBuilder {
                 default_identity: fake_oidc::MintRequest::default(),
             })
         };
-        // Rekor's checkpoint origin names the host it is reached at, as Rekor's does.
+        // Rekor names itself in checkpoints by its hostname, without a port
+        // (`rekor_server.hostname`; rekor-tiles' `--hostname`): clients match the URL's host,
+        // sigstore-java `getBaseUrl().getHost()`, sigstore-go `url.Hostname()`.
+        let log_host = addr.ip().to_string();
         let mut shards = Vec::new();
         for (g, span) in gens.rekor.iter().enumerate() {
             shards.push(Arc::new(rekor::Rekor::open(
@@ -198,14 +201,14 @@ impl StackBuilder {
                 span.offset,
                 self.clock.clone(),
                 &state.path().join("rekor").join(g.to_string()),
-                &addr.to_string(),
+                &log_host,
             )?));
         }
         let rekor = Arc::new(rekor::Shards::new(shards, faults.clone()));
         let rekor_v2 = Arc::new(rekor_v2::RekorV2::open(
             &keys,
             &state.path().join("rekor-v2").join("0"),
-            &addr.to_string(),
+            &log_host,
             faults.clone(),
         )?);
         let mut tsas = Vec::new();

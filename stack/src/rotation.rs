@@ -125,11 +125,11 @@ impl Services {
             Kind::Rekor => {
                 rekor_gate = Some(self.rekor.exclusive()?);
                 let offset = self.rekor.next_offset();
-                let host = self
-                    .url
-                    .strip_prefix("http://")
-                    .unwrap_or(&self.url)
-                    .to_owned();
+                // Named by the host without the port, as the first shard (see `start`).
+                let authority = self.url.strip_prefix("http://").unwrap_or(&self.url);
+                let host = authority
+                    .parse::<std::net::SocketAddr>()
+                    .map_or_else(|_| authority.to_owned(), |a| a.ip().to_string());
                 let shard = rekor::Rekor::open(
                     &keys,
                     next,

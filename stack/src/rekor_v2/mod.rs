@@ -8,10 +8,10 @@
 //! Armed Rekor faults doctor its answers as they do Rekor v1's, where v2 has the thing faulted
 //! (see [`crate::faults::Fault::rekor_v1_only`]).
 //!
-//! The checkpoint's origin and note key name are the host the stack is reached at (rekor-tiles
-//! uses its hostname); the key is ECDSA P-256, whose C2SP note key ID rekor-tiles takes as the
-//! SHA-256 of the DER public key, so the log ID is that whole hash and the key ID its first four
-//! bytes, exactly as for Rekor v1.
+//! The checkpoint's origin and note key name are the host the stack is reached at, without the
+//! port (rekor-tiles uses its hostname); the key is ECDSA P-256, whose C2SP note key ID
+//! rekor-tiles takes as the SHA-256 of the DER public key, so the log ID is that whole hash and
+//! the key ID its first four bytes, exactly as for Rekor v1.
 
 pub mod routes;
 mod wire;
@@ -86,7 +86,8 @@ pub enum TileError {
 
 impl RekorV2 {
     /// Opens the log (key generation 0) with its store in `dir`, created if missing; `origin`
-    /// is the checkpoint origin and note key name (the host clients reach the stack at).
+    /// is the checkpoint origin and note key name (the host clients reach the stack at, without
+    /// the port).
     pub fn open(
         keys: &KeyRing,
         dir: &Path,

@@ -95,7 +95,14 @@ async fn entry_set_and_inclusion_proof_verify() {
         );
         // The inclusion proof against the signed checkpoint.
         let proof = &entry["verification"]["inclusionProof"];
-        let note = EcdsaNoteKey::rekor_v1_verifier(stack.addr().to_string().as_str(), log_key);
+        // Named by the host alone, no port, as Rekor names itself (its hostname) and
+        // sigstore-java matches (`getBaseUrl().getHost()`): origin and signature line.
+        let text = proof["checkpoint"].as_str().unwrap();
+        let origin = stack.rekor().origin().to_owned();
+        let tree_id = origin.strip_prefix("127.0.0.1 - ").unwrap();
+        assert!(tree_id.parse::<u64>().is_ok(), "{text}");
+        assert!(text.contains("\n\n\u{2014} 127.0.0.1 "), "{text}");
+        let note = EcdsaNoteKey::rekor_v1_verifier("127.0.0.1", log_key);
         let cp = Checkpoint::open(
             proof["checkpoint"].as_str().unwrap(),
             &note,
@@ -1275,4 +1282,8 @@ async fn appends_racing_rekor_rotations_keep_their_own_indexes() {
     }
     let info = get_json(&client, &format!("{url}/api/v1/log")).await;
     assert_eq!(info["inactiveShards"].as_array().unwrap().len(), 3);
+    // A shard opened by a rotation names itself by the host alone too, as the first one.
+    let sth = info["signedTreeHead"].as_str().unwrap();
+    assert!(sth.starts_with("127.0.0.1 - "), "{sth}");
+    assert!(sth.contains("\n\n\u{2014} 127.0.0.1 "), "{sth}");
 }

@@ -102,8 +102,12 @@ async fn v2_log(client: &reqwest::Client, stack: &Stack) -> (VerifyingKey, Vec<u
 
 /// Verifies a checkpoint note with the log's key, named by the stack's host; its body.
 fn open_checkpoint(stack: &Stack, key: VerifyingKey, note: &str) -> Checkpoint {
-    let name = stack.addr().to_string();
-    let verifier = EcdsaNoteKey::rekor_v1_verifier(&name, key);
+    // The host alone, no port: sigstore-go matches origin and name to `url.Hostname()`,
+    // sigstore-java the name to `getBaseUrl().getHost()`.
+    let name = "127.0.0.1";
+    assert_eq!(stack.addr().ip().to_string(), name);
+    assert!(note.contains("\n\n\u{2014} 127.0.0.1 "), "{note}");
+    let verifier = EcdsaNoteKey::rekor_v1_verifier(name, key);
     let signed = SignedNote::parse(note).unwrap();
     let text = signed.verify(&[&verifier]).unwrap();
     let checkpoint = Checkpoint::parse(text).unwrap();
