@@ -6,6 +6,10 @@
 //! `/tuf/N.root.json`, `/tuf/timestamp.json`, `/tuf/N.snapshot.json`, `/tuf/N.targets.json`,
 //! `/tuf/targets/<sha256>.trusted_root.json`. sigstore-python (`--instance`) and sigstore-js
 //! (`--tuf-mirror-url`) both take that URL and a first `root.json`.
+//!
+//! Beside them, as sigstore/root-signing does, the legacy per-key targets (`fulcio_v1.crt.pem`,
+//! `ctfe.pub`, `rekor.pub`, ... with `custom.sigstore` usage and status) that sigstore/sigstore's
+//! `pkg/tuf` client reads ([`TrustInputs::legacy_targets`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,8 +25,8 @@ use der::asn1::{ObjectIdentifier, PrintableStringRef, Utf8StringRef};
 use time::OffsetDateTime;
 use tower_http::services::ServeDir;
 use tuf_repo::{
-    CertificateAuthority, Expiry, Repository, RoleKeys, Selector, Service, SigningConfigInput,
-    TransparencyLog, TrustedRootInput, Validity,
+    CertificateAuthority, Custom, Expiry, LegacyTarget, Repository, RoleKeys, Selector, Service,
+    SigningConfigInput, TransparencyLog, TrustedRootInput, Validity,
 };
 use x509_cert::Certificate;
 
@@ -167,6 +171,22 @@ impl TrustInputs {
         })
     }
 
+    /// The per-key targets sigstore's legacy TUF client reads (gitsign; cosign's older paths):
+    /// every Fulcio, CT log and Rekor v1 generation, as in `trusted_root.json`.
+    pub fn legacy_targets(&self) -> Vec<LegacyTarget> {
+        let fulcio: Vec<_> = self
+            .fulcio
+            .iter()
+            .map(|(chain, v)| authority(self.url.clone(), chain, *v))
+            .collect();
+        let logs = |list: &[(Vec<u8>, Validity)]| -> Vec<_> {
+            list.iter()
+                .map(|(key, v)| log(self.url.clone(), key, *v))
+                .collect()
+        };
+        tuf_repo::legacy_targets(&fulcio, &logs(&self.ctlog), &logs(&self.rekor))
+    }
+
     /// `signing_config.v0.2.json`.
     pub fn signing_config_json(&self) -> String {
         let versioned = |url: String, major_api_version: u32| Service {
@@ -222,6 +242,7 @@ struct Files {
     inputs: TrustInputs,
     trusted_root: String,
     signing_config: String,
+    legacy: Vec<LegacyTarget>,
 }
 
 impl Files {
@@ -229,15 +250,36 @@ impl Files {
         Self {
             trusted_root: inputs.trusted_root_json(),
             signing_config: inputs.signing_config_json(),
+            legacy: inputs.legacy_targets(),
             inputs,
         }
     }
 
-    fn targets(&self) -> [(&'static str, &[u8]); 2] {
+    fn targets(&self) -> Vec<(&str, &[u8])> {
         [
             (TRUSTED_ROOT, self.trusted_root.as_bytes()),
             (SIGNING_CONFIG, self.signing_config.as_bytes()),
         ]
+        .into_iter()
+        .chain(
+            self.legacy
+                .iter()
+                .map(|t| (t.name.as_str(), t.bytes.as_slice())),
+        )
+        .collect()
+    }
+
+    fn custom(&self) -> Custom {
+        self.legacy
+            .iter()
+            .map(|t| (t.name.clone(), t.custom.clone()))
+            .collect()
+    }
+
+    /// Publishes these files as `repo`'s new targets.
+    fn publish(&self, repo: &mut Repository, now: OffsetDateTime) -> anyhow::Result<()> {
+        repo.publish_targets_with_custom(now, &self.targets(), &self.custom())
+            .context("publishing the TUF targets")
     }
 }
 
@@ -259,8 +301,15 @@ impl Trust {
         dir: &Path,
     ) -> anyhow::Result<Self> {
         let files = Files::new(inputs);
-        let repo = Repository::create(dir, keys, expiry, now, &files.targets())
-            .with_context(|| format!("TUF repository in {}", dir.display()))?;
+        let repo = Repository::create_with_custom(
+            dir,
+            keys,
+            expiry,
+            now,
+            &files.targets(),
+            &files.custom(),
+        )
+        .with_context(|| format!("TUF repository in {}", dir.display()))?;
         let trust = Self {
             files: Mutex::new(files),
             expiry,
@@ -324,8 +373,7 @@ impl Trust {
     pub fn republish(&self, inputs: TrustInputs, now: OffsetDateTime) -> anyhow::Result<()> {
         let files = Files::new(inputs);
         let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
-        repo.publish_targets(now, &files.targets())
-            .context("publishing the TUF targets")?;
+        files.publish(&mut repo, now)?;
         drop(repo);
         *self.files.lock().unwrap_or_else(|e| e.into_inner()) = files;
         self.remember_timestamp()
@@ -340,8 +388,7 @@ impl Trust {
         if repo.earliest_expiry() - now > self.expiry.timestamp / 2 {
             return Ok(false);
         }
-        repo.publish_targets(now, &files.targets())
-            .context("re-publishing the TUF targets")?;
+        files.publish(&mut repo, now)?;
         drop(repo);
         self.remember_timestamp()?;
         Ok(true)
@@ -365,8 +412,7 @@ impl Trust {
         let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
         repo.rotate_root(now, keys.root)
             .context("rotating the TUF root")?;
-        repo.publish_targets(now, &files.targets())
-            .context("publishing the TUF targets")?;
+        files.publish(&mut repo, now)?;
         drop(repo);
         self.remember_timestamp()
     }

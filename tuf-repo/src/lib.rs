@@ -8,6 +8,8 @@
 //!   API versions, validity and operator, plus the Rekor/TSA selectors);
 //! - [`client_trust_config_json`]: both in one `ClientTrustConfig`, for
 //!   `python -m sigstore --trust-config FILE`;
+//! - [`legacy_targets`]: the per-key PEM targets with `custom.sigstore` usage/status metadata
+//!   that sigstore/sigstore's legacy TUF client (gitsign, older cosign) reads;
 //! - [`Repository`]: a TUF repository (root, targets, snapshot, timestamp; consistent snapshots)
 //!   whose targets are those files, signed deterministically ([`P256Signer`], RFC 6979) and
 //!   written as plain files to a directory, with root rotation.
@@ -17,13 +19,15 @@
 //! TUF client (tests use python-tuf's ngclient and tough's client for that). Same inputs give
 //! the same bytes: that is tested.
 
+mod legacy;
 mod repo;
 mod signer;
 mod signing_config;
 mod trusted_root;
 mod wire;
 
-pub use repo::{Expiry, RepoError, Repository, RoleKeys, SPEC_VERSION};
+pub use legacy::{LegacyTarget, legacy_targets};
+pub use repo::{Custom, Expiry, RepoError, Repository, RoleKeys, SPEC_VERSION};
 pub use signer::P256Signer;
 pub use signing_config::{
     CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE, Selector, Service,

@@ -35,6 +35,13 @@ use tough::schema::{
 
 use crate::signer::P256Signer;
 
+/// A target's `custom` metadata (TUF spec §4.5: opaque to TUF, handed to the client), keyed
+/// by target name; a target not named has none.
+pub type Custom = BTreeMap<String, serde_json::Map<String, serde_json::Value>>;
+
+/// What a published target is: SHA-256 (hex), length and `custom` metadata.
+type Published = (String, u64, serde_json::Map<String, serde_json::Value>);
+
 /// The TUF specification version written into every role.
 pub const SPEC_VERSION: &str = "1.0.31";
 
@@ -94,6 +101,12 @@ pub enum RepoError {
     /// The same target name was given twice.
     #[error("target {name:?} given twice")]
     DuplicateTarget {
+        /// The name.
+        name: String,
+    },
+    /// `custom` metadata was given for a target that is not published.
+    #[error("custom metadata for {name:?}, which is not among the targets")]
+    CustomWithoutTarget {
         /// The name.
         name: String,
     },
@@ -270,13 +283,26 @@ impl Repository {
         now: OffsetDateTime,
         targets: &[(&str, &[u8])],
     ) -> Result<Self, RepoError> {
+        Self::create_with_custom(dir, keys, expiry, now, targets, &Custom::new())
+    }
+
+    /// [`Repository::create`], the targets carrying `custom` metadata (a change of it alone
+    /// publishes a new version too).
+    pub fn create_with_custom(
+        dir: &Path,
+        keys: RoleKeys,
+        expiry: Expiry,
+        now: OffsetDateTime,
+        targets: &[(&str, &[u8])],
+        custom: &Custom,
+    ) -> Result<Self, RepoError> {
         expiry.check()?;
         let signers = Signers::new(keys)?;
-        let wanted = wanted_targets(targets)?;
+        let wanted = wanted_targets(targets, custom)?;
         if dir.join("root.json").exists() {
             let mut repo = Self::load(dir, signers, expiry)?;
             if repo.published_targets() != wanted {
-                repo.publish_targets(now, targets)?;
+                repo.publish_targets_with_custom(now, targets, custom)?;
             }
             return Ok(repo);
         }
@@ -314,7 +340,17 @@ impl Repository {
         now: OffsetDateTime,
         targets: &[(&str, &[u8])],
     ) -> Result<(), RepoError> {
-        let wanted = wanted_targets(targets)?;
+        self.publish_targets_with_custom(now, targets, &Custom::new())
+    }
+
+    /// [`Repository::publish_targets`], the targets carrying `custom` metadata.
+    pub fn publish_targets_with_custom(
+        &mut self,
+        now: OffsetDateTime,
+        targets: &[(&str, &[u8])],
+        custom: &Custom,
+    ) -> Result<(), RepoError> {
+        let wanted = wanted_targets(targets, custom)?;
         let versions = [
             next(self.targets.signed.signed.version),
             next(self.snapshot.signed.signed.version),
@@ -435,7 +471,13 @@ impl Repository {
                 .iter()
                 .map(|(n, b)| (n.as_str(), b.as_slice()))
                 .collect();
-            self.publish_targets(now, &borrowed)?;
+            let custom: Custom = self
+                .published_targets()
+                .into_iter()
+                .filter(|(_, (_, _, c))| !c.is_empty())
+                .map(|(name, (_, _, c))| (name, c))
+                .collect();
+            self.publish_targets_with_custom(now, &borrowed, &custom)?;
         }
         Ok(())
     }
@@ -469,11 +511,11 @@ impl Repository {
     pub fn target_path(&self, name: &str) -> Option<PathBuf> {
         self.published_targets()
             .get(name)
-            .map(|(sha, _)| self.dir.join("targets").join(format!("{sha}.{name}")))
+            .map(|(sha, _, _)| self.dir.join("targets").join(format!("{sha}.{name}")))
     }
 
-    /// Names, SHA-256 (hex) and lengths of the targets in the current targets.json.
-    fn published_targets(&self) -> BTreeMap<String, (String, u64)> {
+    /// Names, SHA-256 (hex), lengths and `custom` of the targets in the current targets.json.
+    fn published_targets(&self) -> BTreeMap<String, Published> {
         self.targets
             .signed
             .signed
@@ -482,7 +524,11 @@ impl Repository {
             .map(|(name, t)| {
                 (
                     name.raw().to_owned(),
-                    (hex::encode(&*t.hashes.sha256), t.length),
+                    (
+                        hex::encode(&*t.hashes.sha256),
+                        t.length,
+                        t.custom.clone().into_iter().collect(),
+                    ),
                 )
             })
             .collect()
@@ -580,8 +626,15 @@ impl Repository {
     }
 }
 
-/// The targets the caller asked for, as name -> (sha256 hex, length), with names checked.
-fn wanted_targets(targets: &[(&str, &[u8])]) -> Result<BTreeMap<String, (String, u64)>, RepoError> {
+/// The targets the caller asked for, as name -> (sha256 hex, length, custom), with names
+/// checked; `custom` may name only those targets.
+fn wanted_targets(
+    targets: &[(&str, &[u8])],
+    custom: &Custom,
+) -> Result<BTreeMap<String, Published>, RepoError> {
+    if let Some(name) = custom.keys().find(|n| !targets.iter().any(|(t, _)| t == n)) {
+        return Err(RepoError::CustomWithoutTarget { name: name.clone() });
+    }
     let mut out = BTreeMap::new();
     for (name, bytes) in targets {
         // Plain file names only: they become `targets/<sha>.<name>` on disk and in URLs.
@@ -596,7 +649,11 @@ fn wanted_targets(targets: &[(&str, &[u8])]) -> Result<BTreeMap<String, (String,
                 name: (*name).to_owned(),
             });
         }
-        let entry = (hex::encode(Sha256::digest(bytes)), bytes.len() as u64);
+        let entry = (
+            hex::encode(Sha256::digest(bytes)),
+            bytes.len() as u64,
+            custom.get(*name).cloned().unwrap_or_default(),
+        );
         if out.insert((*name).to_owned(), entry).is_some() {
             return Err(RepoError::DuplicateTarget {
                 name: (*name).to_owned(),
@@ -665,12 +722,12 @@ fn build_top(
     root: &Root,
     expiry: &Expiry,
     now: OffsetDateTime,
-    wanted: &BTreeMap<String, (String, u64)>,
+    wanted: &BTreeMap<String, Published>,
     [tv, sv, tsv]: [NonZeroU64; 3],
 ) -> Result<Top, RepoError> {
     let mut targets = Targets::new(SPEC_VERSION.to_owned(), tv, tuf_time(now + expiry.targets));
     targets.delegations = None;
-    for (name, (sha, length)) in wanted {
+    for (name, (sha, length, custom)) in wanted {
         // `wanted` holds only names wanted_targets checked, and hex it wrote.
         let target_name = TargetName::new(name.as_str())
             .map_err(|_| RepoError::TargetName { name: name.clone() })?;
@@ -683,7 +740,7 @@ fn build_top(
                     sha256: sha.into(),
                     _extra: HashMap::new(),
                 },
-                custom: HashMap::new(),
+                custom: custom.clone().into_iter().collect(),
                 _extra: HashMap::new(),
             },
         );

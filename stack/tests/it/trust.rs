@@ -529,3 +529,157 @@ async fn a_refreshed_timestamp_is_the_next_version_and_can_be_rolled_back() {
     stack.faults().arm(Fault::TufRolledBackTimestamp, 1);
     assert_eq!(served().await, rotated - 1, "the one before the rotation's");
 }
+
+/// The targets sigstore/sigstore's legacy TUF client reads (gitsign, cosign's older paths), by
+/// root-signing's names and `custom.sigstore` metadata, beside `trusted_root.json`: each the PEM
+/// of a key or certificate the trusted root carries; a rotated-out generation stays, `Expired`.
+#[tokio::test]
+async fn legacy_targets_follow_root_signing_across_rotations() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use stack::generations::Kind;
+
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let tuf = |name: String| {
+        let url = format!("{url}/tuf/{name}");
+        async move {
+            reqwest::get(&url)
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec()
+        }
+    };
+    // Every legacy target: name -> (status, usage, uri, DER of its PEM blocks).
+    let legacy = || async {
+        let ts: serde_json::Value =
+            serde_json::from_slice(&tuf("timestamp.json".into()).await).unwrap();
+        let sv = ts["signed"]["meta"]["snapshot.json"]["version"]
+            .as_u64()
+            .unwrap();
+        let snap: serde_json::Value =
+            serde_json::from_slice(&tuf(format!("{sv}.snapshot.json")).await).unwrap();
+        let tv = snap["signed"]["meta"]["targets.json"]["version"]
+            .as_u64()
+            .unwrap();
+        let targets: serde_json::Value =
+            serde_json::from_slice(&tuf(format!("{tv}.targets.json")).await).unwrap();
+        let mut out = BTreeMap::new();
+        for (name, t) in targets["signed"]["targets"].as_object().unwrap() {
+            let Some(s) = t.get("custom").map(|c| &c["sigstore"]) else {
+                assert!(name.ends_with(".json"), "{name} has no custom metadata");
+                continue;
+            };
+            let sha = t["hashes"]["sha256"].as_str().unwrap();
+            let pem = String::from_utf8(tuf(format!("targets/{sha}.{name}")).await).unwrap();
+            let der: Vec<Vec<u8>> = pem
+                .split("-----END ")
+                .filter_map(|b| b.split_once("-----\n").map(|(_, body)| body))
+                .filter_map(|body| body.rsplit_once("\n").map(|(b, _)| b.replace('\n', "")))
+                .filter(|b| !b.is_empty())
+                .map(|b| STANDARD.decode(b).unwrap())
+                .collect();
+            let field = |k: &str| s[k].as_str().unwrap().to_owned();
+            out.insert(
+                name.clone(),
+                (field("status"), field("usage"), field("uri"), der),
+            );
+        }
+        out
+    };
+    let root = || -> serde_json::Value {
+        serde_json::from_str(&stack.trust().trusted_root_json()).unwrap()
+    };
+    let b64 = |v: &serde_json::Value| STANDARD.decode(v.as_str().unwrap()).unwrap();
+
+    let first = legacy().await;
+    let names: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "ctfe.pub",
+            "fulcio_intermediate_v1.crt.pem",
+            "fulcio_v1.crt.pem",
+            "rekor.pub"
+        ]
+    );
+    let tr = root();
+    let chain = &tr["certificateAuthorities"][0]["certChain"]["certificates"];
+    let want = |status: &str, usage: &str, der: Vec<Vec<u8>>| {
+        (status.to_owned(), usage.to_owned(), url.clone(), der)
+    };
+    assert_eq!(
+        first["fulcio_v1.crt.pem"],
+        want("Active", "Fulcio", vec![b64(&chain[1]["rawBytes"])])
+    );
+    assert_eq!(
+        first["fulcio_intermediate_v1.crt.pem"],
+        want("Active", "Fulcio", vec![b64(&chain[0]["rawBytes"])])
+    );
+    assert_eq!(
+        first["ctfe.pub"],
+        want(
+            "Active",
+            "CTFE",
+            vec![b64(&tr["ctlogs"][0]["publicKey"]["rawBytes"])]
+        )
+    );
+    // The Rekor v1 log; the v2 log (in the trusted root too) has no legacy target.
+    let v1 = tr["tlogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| !t["baseUrl"].as_str().unwrap().ends_with("/rekor-v2"))
+        .unwrap();
+    assert_eq!(
+        first["rekor.pub"],
+        want("Active", "Rekor", vec![b64(&v1["publicKey"]["rawBytes"])])
+    );
+
+    for kind in [Kind::Fulcio, Kind::Ctlog, Kind::Rekor] {
+        stack.rotate(kind).unwrap();
+    }
+    let after = legacy().await;
+    let names: Vec<&str> = after.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "ctfe.pub",
+            "ctfe_v2.pub",
+            "fulcio_intermediate_v1.crt.pem",
+            "fulcio_intermediate_v2.crt.pem",
+            "fulcio_v1.crt.pem",
+            "fulcio_v2.crt.pem",
+            "rekor.pub",
+            "rekor_v2.pub"
+        ]
+    );
+    for (name, (status, usage, _, der)) in &first {
+        // The old generation keeps its bytes and is now Expired.
+        assert_eq!(
+            after[name],
+            ("Expired".into(), usage.clone(), url.clone(), der.clone())
+        );
+        assert_eq!(status, "Active");
+    }
+    let tr = root();
+    let chain = &tr["certificateAuthorities"][1]["certChain"]["certificates"];
+    assert_eq!(
+        after["fulcio_v2.crt.pem"],
+        want("Active", "Fulcio", vec![b64(&chain[1]["rawBytes"])])
+    );
+    assert_eq!(
+        after["ctfe_v2.pub"],
+        want(
+            "Active",
+            "CTFE",
+            vec![b64(&tr["ctlogs"][1]["publicKey"]["rawBytes"])]
+        )
+    );
+    assert_eq!(after["rekor_v2.pub"].0, "Active");
+    // The trusted root holds the same two Fulcio generations.
+    assert_eq!(tr["certificateAuthorities"].as_array().unwrap().len(), 2);
+}

@@ -3,5 +3,6 @@
 
 mod common;
 mod determinism;
+mod legacy;
 mod python;
 mod tough_client;
