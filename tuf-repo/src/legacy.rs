@@ -6,8 +6,6 @@
 //! `ctfe.pub`, `rekor.pub`, ...). A rotated-out generation stays, `Expired`; the current one is
 //! `Active`.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use crate::trusted_root::{CertificateAuthority, TransparencyLog};
@@ -24,15 +22,11 @@ pub struct LegacyTarget {
 }
 
 fn pem(label: &str, der: &[u8]) -> Vec<u8> {
-    let b64 = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        // Base64 is ASCII.
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out.into_bytes()
+    // 64-column lines and LF, as Go's `pem.Encode` and root-signing's files have them; a label
+    // of ASCII letters and a DER input cannot fail to encode.
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .unwrap_or_default()
+        .into_bytes()
 }
 
 fn custom(usage: &str, uri: &str, active: bool) -> Map<String, Value> {
