@@ -4,7 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Start the stack on 127.0.0.1:7860 with state in .sigbox/ (Ctrl-C stops it).
 up *ARGS:
-    cargo run --release -p sigbox -- up {{ARGS}}
+    tools/up {{ARGS}}
 
 # Write the trust material clients need for the running stack to sigbox-trust/, and print the
 # sigstore-python, sigstore-js and cosign command lines that use it.
@@ -28,24 +28,22 @@ bench:
 # What CI runs, after .ci/run has installed the tools.
 ci: lint test conformance conformance-rekor-v2
 
-# Install the third-party clients the tests drive (Python venv, npm packages).
+# Install the third-party clients the tests drive, pinned (tools/install: Python venv, npm
+# packages, Go tools; cached under $HOME/.cache).
 tools:
-    python3 -m venv .venv
-    .venv/bin/pip install --quiet -r tools/python/requirements.txt
-    cd tools/js && npm ci --no-audit --no-fund
+    tools/install
 
-# The client conformance matrix: sigbox, sigstore-python and sigstore-js sign, cross-verify,
-# refuse tampered bundles and faults (a rolled-back or expired TUF timestamp among them, through
-# each client's own TUF loading) and survive every rotation, against a stack started for the run.
+# The client conformance matrix: sigbox, sigstore-python, sigstore-js, sigstore-rs, cosign 3 and
+# 2.6, sigstore-go, gitsign, sigstore-rust and sigstore-java sign, cross-verify, refuse tampered
+# bundles and faults (a rolled-back or expired TUF timestamp among them, through each client's own
+# TUF loading) and survive every rotation, against a stack started for the run.
 # Writes docs/conformance.md; fails when a result differs from conformance/expectations.json.
 # A dev build: the time goes to the clients, and dependencies are optimised in dev anyway.
 conformance *ARGS:
-    cargo run -p sigbox -- conformance --client sigbox --client sigstore-python \
-        --client sigstore-js --client sigstore-rs --report docs/conformance.md {{ARGS}}
+    cargo run -p sigbox -- conformance --report docs/conformance.md {{ARGS}}
 
 # The same matrix with Rekor v2 (the tile-based log) in the signing config: the clients that
 # pick services from it sign there. Writes docs/conformance-rekor-v2.md; known gaps are in
 # conformance/expectations-rekor-v2.json.
 conformance-rekor-v2 *ARGS:
-    cargo run -p sigbox -- conformance --rekor-v2 --client sigbox --client sigstore-python \
-        --client sigstore-js --client sigstore-rs --report docs/conformance-rekor-v2.md {{ARGS}}
+    cargo run -p sigbox -- conformance --rekor-v2 --report docs/conformance-rekor-v2.md {{ARGS}}

@@ -5,15 +5,16 @@
 //! keep working across key rotations), compares what each did with `expectations.json` (the
 //! known client gaps), and reports the matrix as text, Markdown and JUnit XML.
 
-mod adapter;
+mod clients;
 mod expect;
 mod report;
 mod runner;
 mod tamper;
 
-pub use adapter::{
-    CliProtocol, Client, Outcome, SigboxLib, SignKind, SignRequest, SigstoreJs, SigstorePython,
-    SigstoreRs, Tools, VerifyRequest, client_from_spec,
+pub use clients::{
+    ALL_CLIENTS, CliProtocol, Client, Cosign, Gitsign, GitsignTrust, Outcome, SigboxLib, SignKind,
+    SignRequest, Signs, SigstoreGo, SigstoreJava, SigstoreJs, SigstorePython, SigstoreRs,
+    SigstoreRust, Tamper, Tools, VerifyRequest, client_from_spec,
 };
 pub use expect::{Expectations, Gap};
 pub use report::{Case, Report, Status, Totals, Want};

@@ -27,6 +27,10 @@ pub enum Status {
     Fixed(String),
     /// Not run (why): what it needs failed earlier.
     Skipped(String),
+    /// Not run (why): the scenario has no meaning for this client (a cross row between a
+    /// client that signs git commits and one that signs Sigstore bundles, DSSE for a client
+    /// that signs none).
+    NotApplicable(String),
 }
 
 /// One client in one scenario.
@@ -62,6 +66,7 @@ impl Case {
             (Status::Unexpected, Want::Fail) => "ACCEPTED",
             (Status::Fixed(_), _) => "FIXED",
             (Status::Skipped(_), _) => "skip",
+            (Status::NotApplicable(_), _) => "n/a",
         }
     }
 }
@@ -120,6 +125,8 @@ pub struct Totals {
     pub differences: usize,
     /// Cases not run.
     pub skipped: usize,
+    /// Cases that do not apply to the client.
+    pub not_applicable: usize,
 }
 
 impl Report {
@@ -153,6 +160,7 @@ impl Report {
                 Status::KnownGap(_) => t.gaps += 1,
                 Status::Unexpected | Status::Fixed(_) => t.differences += 1,
                 Status::Skipped(_) => t.skipped += 1,
+                Status::NotApplicable(_) => t.not_applicable += 1,
             }
         }
         t
@@ -179,8 +187,14 @@ impl Report {
 
     fn summary(&self) -> String {
         let t = self.totals();
+        // "n/a" only when there are such cases: the committed reports' summaries stay as they are.
+        let na = if t.not_applicable > 0 {
+            format!(", {} not applicable", t.not_applicable)
+        } else {
+            String::new()
+        };
         format!(
-            "{} cases: {} as wanted, {} known gaps, {} differences, {} skipped; {:.1} s",
+            "{} cases: {} as wanted, {} known gaps, {} differences, {} skipped{na}; {:.1} s",
             t.cases,
             t.ok,
             t.gaps,
@@ -240,12 +254,13 @@ impl Report {
                 refused, as wanted; `gap`: a known client gap (below); `FAIL` / `ACCEPTED` / \
                 `FIXED`: differences from the expectations (`conformance/expectations.json`, \
                 or `conformance/expectations-rekor-v2.json` for the Rekor v2 run); `skip`: \
-                what the case needs failed earlier, or the client is verify-only \
-                (sigstore-rs 0.15 cannot sign against a private stack: its `SigningContext` \
-                takes a crate-private CT keyring, sigstore/sigstore-rs#562), or it cannot be \
-                pointed at the stack's TUF repository (`tuf/*`, `fault/tuf-*`: the trusted \
-                root through TUF, from root v1, one cache per client), or the fault is one \
-                Rekor v2 has nothing for.\n\n";
+                what the case needs failed earlier, or the client cannot be pointed at the \
+                stack's TUF repository (`tuf/*`, `fault/tuf-*`: the trusted root through TUF, \
+                from root v1, one cache per client); `n/a`: the scenario has no meaning for \
+                the client (below: a verify-only client signs nothing, and verifies in \
+                `fault/*` and `rotate/*` what the first signing client signed; a client that \
+                signs git commits verifies no Sigstore bundle, and the other way round), or \
+                the fault is one Rekor v2 has nothing for.\n\n";
         let _ = writeln!(out, "| scenario | {} |", self.clients.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(self.clients.len()));
         for row in self.rows() {
@@ -270,10 +285,13 @@ impl Report {
             }
             out += "\n";
         }
-        let skips = self.skips();
-        if !skips.is_empty() {
-            out += "## Skipped\n\n";
-            for ((client, reason), scenarios) in skips {
+        for (title, na) in [("Skipped", false), ("Not applicable", true)] {
+            let groups = self.grouped(na);
+            if groups.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "## {title}\n");
+            for ((client, reason), scenarios) in groups {
                 // The scenarios when they are few; a count when they are many.
                 let which = if scenarios.len() <= 4 {
                     format!("`{}`", scenarios.join("`, `"))
@@ -301,11 +319,14 @@ impl Report {
         out
     }
 
-    /// The skipped cases by client and reason, in the order first met: their scenarios.
-    fn skips(&self) -> Vec<((&str, &str), Vec<&str>)> {
+    /// The skipped (or, with `na`, the not applicable) cases by client and reason, in the
+    /// order first met: their scenarios.
+    fn grouped(&self, na: bool) -> Vec<((&str, &str), Vec<&str>)> {
         let mut groups: Vec<((&str, &str), Vec<&str>)> = Vec::new();
         for case in &self.cases {
-            let Status::Skipped(reason) = &case.status else {
+            let ((Status::Skipped(reason), false) | (Status::NotApplicable(reason), true)) =
+                (&case.status, na)
+            else {
                 continue;
             };
             let key = (case.client.as_str(), reason.as_str());
@@ -335,7 +356,7 @@ impl Report {
              skipped=\"{}\" time=\"{:.3}\">",
             t.cases,
             t.differences,
-            t.gaps + t.skipped,
+            t.gaps + t.skipped + t.not_applicable,
             self.elapsed.as_secs_f64()
         );
         for case in &self.cases {
@@ -348,7 +369,9 @@ impl Report {
             );
             match &case.status {
                 Status::Ok => out += "/>\n",
-                Status::KnownGap(reason) | Status::Skipped(reason) => {
+                Status::KnownGap(reason)
+                | Status::Skipped(reason)
+                | Status::NotApplicable(reason) => {
                     let _ = writeln!(
                         out,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
@@ -381,6 +404,7 @@ fn describe(case: &Case) -> String {
             format!("does what the scenario wants although a gap is recorded ({r})")
         }
         (Status::Skipped(r), _) => format!("skipped: {r}"),
+        (Status::NotApplicable(r), _) => format!("not applicable: {r}"),
     }
 }
 
@@ -412,21 +436,36 @@ mod tests {
                 case("a", "tuf/x", Want::Pass, Status::Skipped("no TUF".into())),
                 case("b", "tuf/x", Want::Pass, Status::Ok),
                 case("a", "tuf/y", Want::Fail, Status::Skipped("no TUF".into())),
+                case(
+                    "b",
+                    "tuf/y",
+                    Want::Fail,
+                    Status::NotApplicable("commits".into()),
+                ),
             ],
             elapsed: Duration::from_secs(2),
         };
         let text = report.to_text();
         assert!(text.contains("sign/message  pass     FAIL\n"), "{text}");
         assert!(text.contains("tamper/x      refused  gap\n"), "{text}");
-        assert!(text.contains("7 cases: 3 as wanted, 1 known gaps, 1 differences, 2 skipped"));
+        assert!(text.contains("tuf/y         skip     n/a\n"), "{text}");
+        assert!(text.contains(
+            "8 cases: 3 as wanted, 1 known gaps, 1 differences, 2 skipped, 1 not applicable;"
+        ));
         let md = report.to_markdown();
         assert!(md.contains("| sign/message | pass | FAIL |"), "{md}");
         assert!(
             md.contains("## Skipped\n\n- a, `tuf/x`, `tuf/y`: no TUF\n"),
             "{md}"
         );
+        assert!(
+            md.contains("## Not applicable\n\n- b, `tuf/y`: commits\n"),
+            "{md}"
+        );
         let xml = report.to_junit();
-        assert!(xml.contains("tests=\"7\" failures=\"1\""), "{xml}");
+        assert!(xml.contains("tests=\"8\" failures=\"1\""), "{xml}");
+        assert!(xml.contains("skipped=\"4\""), "{xml}");
+        assert!(xml.contains("<skipped message=\"commits\"/>"), "{xml}");
         assert!(xml.contains("out &lt;&amp;&gt;?[0m"), "{xml}");
         assert!(xml.contains("<skipped message=\"why\"/>"));
     }

@@ -11,10 +11,9 @@ use stack::Stack;
 use stack::faults::Fault;
 use stack::generations::Kind;
 
-use crate::adapter::{Client, Outcome, SignKind, SignRequest, VerifyRequest};
+use crate::clients::{Client, Outcome, SignKind, SignRequest, Signs, Tamper, VerifyRequest};
 use crate::expect::Expectations;
 use crate::report::{Case, Report, Status, Want};
-use crate::tamper;
 
 /// The identity every token carries (the fake issuer's default email).
 const IDENTITY: &str = fake_oidc::DEFAULT_EMAIL;
@@ -172,14 +171,37 @@ impl Run<'_> {
     }
 
     fn skip(&mut self, client: &str, scenario: &str, want: Want, why: &str) {
+        self.not_run(client, scenario, want, Status::Skipped(why.to_owned()));
+    }
+
+    fn not_run(&mut self, client: &str, scenario: &str, want: Want, status: Status) {
         self.cases.push(Case {
             client: client.to_owned(),
             scenario: scenario.to_owned(),
             want,
-            status: Status::Skipped(why.to_owned()),
+            status,
             output: String::new(),
             time: Duration::ZERO,
         });
+    }
+
+    /// Records `scenario` as not applicable when `client` says it has no meaning for it
+    /// (`true`: recorded, do not run it).
+    fn not_applicable(&mut self, client: &dyn Client, scenario: &str, want: Want) -> bool {
+        match client.not_applicable(scenario) {
+            Some(why) => {
+                self.not_run(client.name(), scenario, want, Status::NotApplicable(why));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Skips `scenario` for `why`, or records it as not applicable when it is.
+    fn skip_unless_na(&mut self, client: &dyn Client, scenario: &str, want: Want, why: &str) {
+        if !self.not_applicable(client, scenario, want) {
+            self.skip(client.name(), scenario, want, why);
+        }
     }
 
     /// `client` signs into `bundle`; the bundle's path when it did.
@@ -191,8 +213,12 @@ impl Run<'_> {
         bundle: PathBuf,
     ) -> Option<PathBuf> {
         self.show(client.name(), scenario);
-        if !client.can_sign() {
-            self.skip(client.name(), scenario, Want::Pass, "a verify-only client");
+        if self.not_applicable(client, scenario, Want::Pass) {
+            return None;
+        }
+        if let Some(why) = client.verify_only() {
+            let status = Status::NotApplicable(format!("a verify-only client: {why}"));
+            self.not_run(client.name(), scenario, Want::Pass, status);
             return None;
         }
         let token = match self.stack.oidc().mint(&fake_oidc::MintRequest::default()) {
@@ -248,29 +274,37 @@ impl Run<'_> {
     }
 
     /// With `fault` armed, `client` signs a message and verifies its own bundle: the outcome
-    /// of the first step that failed, or of the verification (which should have failed).
-    fn under_fault(&mut self, client: &dyn Client, fault: Fault, bundle: PathBuf) -> Outcome {
+    /// of the first step that failed, or of the verification (which should have failed), and
+    /// the bundle when the signing went through.
+    fn under_fault(
+        &mut self,
+        client: &dyn Client,
+        fault: Fault,
+        bundle: PathBuf,
+    ) -> (Outcome, Option<PathBuf>) {
         let token = match self.stack.oidc().mint(&fake_oidc::MintRequest::default()) {
             Ok(t) => t,
-            Err(e) => return Outcome::error(format!("minting a token: {e}")),
+            Err(e) => return (Outcome::error(format!("minting a token: {e}")), None),
         };
         let sign = self.sign_request(SignKind::Message, token, bundle.clone());
         self.stack.faults().arm(fault, 1);
         let signed = client.sign(&sign);
         self.stack.faults().clear();
         if !signed.passed || !bundle.exists() {
-            return Outcome {
+            let refused = Outcome {
                 passed: false,
                 output: format!("refused while signing:\n{}", signed.output),
             };
+            return (refused, None);
         }
         let artifact = self.artifact.clone();
         let verify = self.verify_request(&bundle, &artifact, IDENTITY);
         let verified = client.verify(&verify);
-        Outcome {
+        let out = Outcome {
             passed: verified.passed,
             output: format!("signed; then verifying:\n{}", verified.output),
-        }
+        };
+        (out, Some(bundle))
     }
 
     /// `client` verifies `bundle` (over the artifact, for the identity) with its trusted root
@@ -316,6 +350,24 @@ impl Run<'_> {
         passed
     }
 
+    /// A verify-only client verifies `bundle`, which `signer` signed, for `scenario`; the
+    /// output names the signer.
+    fn verify_theirs(
+        &mut self,
+        client: &dyn Client,
+        scenario: &str,
+        want: Want,
+        (signer, bundle): (&str, &Path),
+    ) {
+        self.show(client.name(), scenario);
+        let artifact = self.artifact.clone();
+        let req = self.verify_request(bundle, &artifact, IDENTITY);
+        let start = Instant::now();
+        let mut out = client.verify(&req);
+        out.output = format!("verifying the bundle {signer} signed:\n{}", out.output);
+        self.record(client.name(), scenario, want, out, start.elapsed());
+    }
+
     fn verify(
         &mut self,
         client: &dyn Client,
@@ -326,6 +378,9 @@ impl Run<'_> {
         identity: &str,
     ) {
         self.show(client.name(), scenario);
+        if self.not_applicable(client, scenario, want) {
+            return;
+        }
         let req = self.verify_request(bundle, artifact, identity);
         let start = Instant::now();
         let out = client.verify(&req);
@@ -430,7 +485,13 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
             let scenario = format!("verify/own-{what}");
             match b {
                 Some(b) => run.verify(*client, &scenario, Want::Pass, b, &artifact, IDENTITY),
-                None => run.skip(client.name(), &scenario, Want::Pass, "its signing failed"),
+                None if client.verify_only().is_some() => {
+                    let why = "a verify-only client has no bundle of its own (it verifies the \
+                               others': cross/*)";
+                    let status = Status::NotApplicable(why.to_owned());
+                    run.not_run(client.name(), &scenario, Want::Pass, status);
+                }
+                None => run.skip_unless_na(*client, &scenario, Want::Pass, "its signing failed"),
             }
         }
     }
@@ -443,6 +504,11 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
             }
             for (what, b) in [("message", &signed[s].message), ("dsse", &signed[s].dsse)] {
                 let scenario = format!("cross/{}/{what}", signer.name());
+                if let Some(why) = cross_not_applicable(*verifier, *signer, what) {
+                    let status = Status::NotApplicable(why);
+                    run.not_run(verifier.name(), &scenario, Want::Pass, status);
+                    continue;
+                }
                 match b {
                     Some(b) => run.verify(*verifier, &scenario, Want::Pass, b, &artifact, IDENTITY),
                     None => run.skip(verifier.name(), &scenario, Want::Pass, "signing failed"),
@@ -452,9 +518,15 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
     }
 
     // (c) Tampered at verify time: each client must refuse its own message bundle (or, if it
-    // could not sign, the first one there is) for another artifact or identity, with a flipped
-    // signature, or with a certificate from another bundle.
-    let any_message = signed.iter().find_map(|s| s.message.clone());
+    // could not sign, the first one there is of what it verifies) for another artifact or
+    // identity, with a flipped signature, or with a certificate from another bundle.
+    let any_message = |kind: Signs| {
+        signed
+            .iter()
+            .zip(&clients)
+            .filter(|(_, c)| c.signs() == kind)
+            .find_map(|(s, _)| s.message.clone())
+    };
     for (i, client) in clients.iter().enumerate() {
         let scenarios = [
             "tamper/artifact",
@@ -462,9 +534,13 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
             "tamper/signature",
             "tamper/certificate",
         ];
-        let Some(base) = signed[i].message.clone().or_else(|| any_message.clone()) else {
+        let Some(base) = signed[i]
+            .message
+            .clone()
+            .or_else(|| any_message(client.signs()))
+        else {
             for s in scenarios {
-                run.skip(client.name(), s, Want::Fail, "no client signed a message");
+                run.skip_unless_na(*client, s, Want::Fail, "no client signed a message");
             }
             continue;
         };
@@ -477,39 +553,58 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
             &artifact,
             WRONG_IDENTITY,
         );
-        let flipped = std::fs::read(&base)
-            .map_err(anyhow::Error::from)
-            .and_then(|b| {
-                let path = bundle(i, "tampered-sig");
-                std::fs::write(&path, tamper::flip_signature(&b)?)?;
-                Ok(path)
-            });
-        match flipped {
-            Ok(p) => run.verify(*client, scenarios[2], Want::Fail, &p, &artifact, IDENTITY),
-            Err(e) => run.skip(client.name(), scenarios[2], Want::Fail, &format!("{e:#}")),
+        let path = bundle(i, "tampered-sig");
+        match client.tamper(Tamper::Signature, &base, &path) {
+            Ok(()) => run.verify(
+                *client,
+                scenarios[2],
+                Want::Fail,
+                &path,
+                &artifact,
+                IDENTITY,
+            ),
+            Err(e) => run.skip_unless_na(*client, scenarios[2], Want::Fail, &format!("{e:#}")),
         }
-        // The donor: another signer's message bundle, else any other bundle.
-        let donors = signed
-            .iter()
-            .enumerate()
-            .filter(|(s, _)| *s != i)
-            .filter_map(|(_, s)| s.message.clone())
-            .chain(signed.iter().filter_map(|s| s.dsse.clone()))
+        // The donor: another signer's message bundle, else any other bundle, of what this
+        // client verifies; last, another kind's (a commit can carry a bundle's certificate).
+        let same_kind = |s: &usize| clients[*s].signs() == client.signs();
+        let other_kind = |s: &usize| !same_kind(s);
+        let donors = (0..clients.len())
+            .filter(|s| *s != i && same_kind(s))
+            .filter_map(|s| signed[s].message.clone())
+            .chain(
+                (0..clients.len())
+                    .filter(same_kind)
+                    .filter_map(|s| signed[s].dsse.clone()),
+            )
+            .chain(
+                (0..clients.len())
+                    .filter(other_kind)
+                    .filter_map(|s| signed[s].message.clone()),
+            )
             .filter(|d| *d != base);
-        let swapped = (|| -> anyhow::Result<PathBuf> {
-            let b = std::fs::read(&base)?;
+        let path = bundle(i, "tampered-cert");
+        let swapped = (|| -> anyhow::Result<()> {
             for donor in donors {
-                if let Ok(t) = tamper::swap_certificate(&b, &std::fs::read(&donor)?) {
-                    let path = bundle(i, "tampered-cert");
-                    std::fs::write(&path, t)?;
-                    return Ok(path);
+                if client
+                    .tamper(Tamper::Certificate(&donor), &base, &path)
+                    .is_ok()
+                {
+                    return Ok(());
                 }
             }
             anyhow::bail!("no bundle with another certificate to swap in")
         })();
         match swapped {
-            Ok(p) => run.verify(*client, scenarios[3], Want::Fail, &p, &artifact, IDENTITY),
-            Err(e) => run.skip(client.name(), scenarios[3], Want::Fail, &format!("{e:#}")),
+            Ok(()) => run.verify(
+                *client,
+                scenarios[3],
+                Want::Fail,
+                &path,
+                &artifact,
+                IDENTITY,
+            ),
+            Err(e) => run.skip_unless_na(*client, scenarios[3], Want::Fail, &format!("{e:#}")),
         }
     }
 
@@ -537,14 +632,18 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         ];
         let skip_all = |run: &mut Run<'_>, why: &str| {
             for (s, want) in scenarios {
-                run.skip(name, s, want, why);
+                run.skip_unless_na(*client, s, want, why);
             }
         };
         if let Some(why) = client.no_tuf() {
             skip_all(&mut run, why);
             continue;
         }
-        let Some(base) = signed[i].message.clone().or_else(|| any_message.clone()) else {
+        let Some(base) = signed[i]
+            .message
+            .clone()
+            .or_else(|| any_message(client.signs()))
+        else {
             skip_all(&mut run, "no client signed a message");
             continue;
         };
@@ -577,26 +676,50 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
 
     // (e) Faults at signing time: with each armed for one request, every client that signs
     // signs a message and verifies its own bundle; it must refuse at one step or the other.
+    // Then each verify-only client verifies the bundle the first signing client of its kind got
+    // under the fault (one that refused while signing leaves none); it must refuse it.
     for fault in signing_faults() {
         let scenario = format!("fault/{}", fault.as_str());
-        for (i, client) in clients.iter().enumerate() {
+        let mut faulty: Vec<(Signs, String, PathBuf)> = Vec::new();
+        let signers_first = (0..clients.len())
+            .filter(|i| clients[*i].verify_only().is_none())
+            .chain((0..clients.len()).filter(|i| clients[*i].verify_only().is_some()));
+        for i in signers_first {
+            let client = clients[i];
             if config.rekor_v2 && fault.rekor_v1_only() {
                 let why = "Rekor v2 has no SET, integrated time or consistency proof to fault";
-                run.skip(client.name(), &scenario, Want::Fail, why);
+                let status = Status::NotApplicable(why.to_owned());
+                run.not_run(client.name(), &scenario, Want::Fail, status);
                 continue;
             }
-            if !client.can_sign() {
-                run.skip(client.name(), &scenario, Want::Fail, "a verify-only client");
+            if run.not_applicable(client, &scenario, Want::Fail) {
+                continue;
+            }
+            if client.verify_only().is_some() {
+                match faulty.iter().find(|(kind, ..)| *kind == client.signs()) {
+                    Some((_, signer, b)) => {
+                        let theirs = (signer.as_str(), b.as_path());
+                        run.verify_theirs(client, &scenario, Want::Fail, theirs);
+                    }
+                    None => {
+                        let why = "every signing client refused while signing under this \
+                                   fault: there is no bundle to verify";
+                        run.skip(client.name(), &scenario, Want::Fail, why);
+                    }
+                }
                 continue;
             }
             run.show(client.name(), &scenario);
             let start = Instant::now();
-            let out = run.under_fault(
-                *client,
+            let (out, signed) = run.under_fault(
+                client,
                 fault,
                 bundle(i, &format!("fault-{}", fault.as_str())),
             );
             run.record(client.name(), &scenario, Want::Fail, out, start.elapsed());
+            if let Some(b) = signed {
+                faulty.push((client.signs(), client.name().to_owned(), b));
+            }
         }
     }
 
@@ -608,18 +731,54 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
             .with_context(|| format!("rotating {}", kind.as_str()))?;
         run.trust = write_trust(stack, &dir.join(format!("trust/{}", r + 1)))?;
         let k = kind.as_str();
-        for (i, client) in clients.iter().enumerate() {
+        // The signing clients first: a verify-only client verifies the first one's bundles of
+        // its kind, from before the rotations and from this one.
+        let mut fresh: Vec<(Signs, String, PathBuf, PathBuf)> = Vec::new();
+        let signers_first = (0..clients.len())
+            .filter(|i| clients[*i].verify_only().is_none())
+            .chain((0..clients.len()).filter(|i| clients[*i].verify_only().is_some()));
+        for i in signers_first {
+            let client = clients[i];
             let new = run.sign(
-                *client,
+                client,
                 &format!("rotate/{k}/sign"),
                 SignKind::Message,
                 bundle(i, &format!("rot-{k}")),
             );
+            if client.verify_only().is_some() {
+                let theirs = fresh.iter().find(|(kind, ..)| *kind == client.signs());
+                for (what, pick) in [("verify-old", 0), ("verify-new", 1)] {
+                    let scenario = format!("rotate/{k}/{what}");
+                    match theirs {
+                        Some((_, signer, old, new)) => {
+                            let b = if pick == 0 { old } else { new };
+                            run.verify_theirs(client, &scenario, Want::Pass, (signer, b));
+                        }
+                        None => run.skip(
+                            client.name(),
+                            &scenario,
+                            Want::Pass,
+                            "no signing client signed before and after the rotation",
+                        ),
+                    }
+                }
+                continue;
+            }
+            if let (Some(old), Some(new)) = (&signed[i].message, &new) {
+                fresh.push((
+                    client.signs(),
+                    client.name().to_owned(),
+                    old.clone(),
+                    new.clone(),
+                ));
+            }
             for (what, b) in [("verify-old", &signed[i].message), ("verify-new", &new)] {
                 let scenario = format!("rotate/{k}/{what}");
                 match b {
-                    Some(b) => run.verify(*client, &scenario, Want::Pass, b, &artifact, IDENTITY),
-                    None => run.skip(client.name(), &scenario, Want::Pass, "its signing failed"),
+                    Some(b) => run.verify(client, &scenario, Want::Pass, b, &artifact, IDENTITY),
+                    None => {
+                        run.skip_unless_na(client, &scenario, Want::Pass, "its signing failed");
+                    }
                 }
             }
         }
@@ -629,6 +788,34 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
     }
     debug_assert_eq!(run.cases.len(), run.planned, "planned_cases is out of date");
     Ok(run.cases)
+}
+
+/// Why `verifier` cannot take part in `cross/<signer>/<what>`: it verifies another kind of
+/// signature than `signer` signs, or the scenario (or `signer`'s signing of it) has no
+/// meaning for one of them.
+fn cross_not_applicable(verifier: &dyn Client, signer: &dyn Client, what: &str) -> Option<String> {
+    let kind = |c: &dyn Client| match c.signs() {
+        Signs::Bundles => "Sigstore bundles",
+        Signs::GitCommits => "git commits",
+    };
+    if let Some(why) = signer.verify_only() {
+        return Some(format!(
+            "{} signs nothing (a verify-only client: {why})",
+            signer.name()
+        ));
+    }
+    if verifier.signs() != signer.signs() {
+        return Some(format!(
+            "{} signs {}, {} verifies {}",
+            signer.name(),
+            kind(signer),
+            verifier.name(),
+            kind(verifier)
+        ));
+    }
+    verifier
+        .not_applicable(&format!("verify/own-{what}"))
+        .or_else(|| signer.not_applicable(&format!("sign/{what}")))
 }
 
 #[cfg(test)]
@@ -644,6 +831,49 @@ mod tests {
         );
         assert_eq!(bar(208, 208), format!("[{}] 208/208", "#".repeat(24)));
         assert_eq!(bar(3, 0), format!("[{}]   3/0", ".".repeat(24)));
+    }
+
+    /// A client of `kind` that says nothing about DSSE, or (commits) that it signs none.
+    #[derive(Debug)]
+    struct Fake(&'static str, Signs);
+
+    impl Client for Fake {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn sign(&self, _: &SignRequest) -> Outcome {
+            Outcome::error("not run")
+        }
+        fn verify(&self, _: &VerifyRequest) -> Outcome {
+            Outcome::error("not run")
+        }
+        fn signs(&self) -> Signs {
+            self.1
+        }
+        fn not_applicable(&self, scenario: &str) -> Option<String> {
+            (self.1 == Signs::GitCommits && scenario.ends_with("dsse")).then(|| "no DSSE".into())
+        }
+    }
+
+    #[test]
+    fn cross_rows_between_kinds_do_not_apply() {
+        let (a, b) = (Fake("a", Signs::Bundles), Fake("b", Signs::Bundles));
+        let (g, h) = (Fake("g", Signs::GitCommits), Fake("h", Signs::GitCommits));
+        assert_eq!(cross_not_applicable(&a, &b, "message"), None);
+        assert_eq!(cross_not_applicable(&a, &b, "dsse"), None);
+        assert_eq!(
+            cross_not_applicable(&a, &g, "message").as_deref(),
+            Some("g signs git commits, a verifies Sigstore bundles")
+        );
+        assert_eq!(
+            cross_not_applicable(&g, &a, "message").as_deref(),
+            Some("a signs Sigstore bundles, g verifies git commits")
+        );
+        assert_eq!(cross_not_applicable(&g, &h, "message"), None);
+        assert_eq!(
+            cross_not_applicable(&g, &h, "dsse").as_deref(),
+            Some("no DSSE")
+        );
     }
 
     #[test]

@@ -3,16 +3,16 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use conformance::{Config, Expectations, Tools, client_from_spec};
+use conformance::{ALL_CLIENTS, Config, Expectations, Tools, client_from_spec};
 use stack::generations::Kind;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// A client under test: sigbox, sigbox-lib (the client library in this process),
-    /// sigstore-python, sigstore-js, sigstore-rs (verifies only: sigstore-rs 0.15 cannot sign
-    /// against a private stack), or cmd:<path> (a CLI speaking the sigstore-conformance
-    /// protocol). Repeat for several; default sigbox, sigstore-python, sigstore-js and
-    /// sigstore-rs.
+    /// A client under test: sigbox, sigstore-python, sigstore-js, sigstore-rs (verifies only),
+    /// cosign-v3, cosign-v2, sigstore-go, gitsign (signs git commits), sigstore-rust,
+    /// sigstore-java (verifies only), sigbox-lib (the client library in this process), or
+    /// cmd:<path> (a CLI speaking the sigstore-conformance protocol). Repeat for several;
+    /// default: all but sigbox-lib and cmd:, as `tools/install` installs them.
     #[arg(long = "client", value_name = "CLIENT")]
     clients: Vec<String>,
     /// Write the matrix as Markdown here.
@@ -43,12 +43,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let tools = Tools::from_workspace(&args.workspace);
     let exe = std::env::current_exe().context("finding the sigbox binary")?;
     let specs = if args.clients.is_empty() {
-        vec![
-            "sigbox".to_owned(),
-            "sigstore-python".to_owned(),
-            "sigstore-js".to_owned(),
-            "sigstore-rs".to_owned(),
-        ]
+        ALL_CLIENTS.map(str::to_owned).to_vec()
     } else {
         args.clients.clone()
     };
