@@ -1,5 +1,6 @@
 //! `sigbox export`: the files each client needs to point at a running stack, and the command
-//! lines that use them.
+//! lines that use them (the ones the conformance adapters run; `sigbox/tests/it/export.rs`
+//! runs them as printed).
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         let path = args.out.join(name);
         std::fs::write(&path, &body).with_context(|| format!("writing {}", path.display()))?;
     }
+    // gitsign takes no trusted root: the Fulcio CAs and the current CT log and Rekor keys as
+    // PEM files, the ones the conformance matrix gives it.
+    conformance::GitsignTrust::write(&args.out.join("trusted_root.json"), false, &args.out)?;
     print!("{}", usage(&url, &args.out));
     Ok(())
 }
@@ -81,11 +85,52 @@ sigstore verify FILE.sigstore.json --tuf-mirror-url {url}/tuf --tuf-root-path {d
     --tuf-cache-path \"$(mktemp -d)\" --certificate-identity-email alice@example.com \\
     --certificate-issuer {url}
 #
-# cosign (2.6+ / 3.x; not exercised by our tests), with the trusted root and the signing config:
-cosign sign-blob --yes --identity-token \"$TOKEN\" --signing-config {d}/signing_config.v0.2.json \\
+# cosign 3.x and 2.6 (the conformance matrix runs these): blobs, with the trusted root and the
+# signing config. cosign takes a raw --identity-token only when it is RS256 and reads it as a
+# file otherwise; the fake issuer signs ES256, so the token goes in a file (no newline).
+printf %s \"$TOKEN\" > {d}/token.jwt
+cosign sign-blob --yes --identity-token {d}/token.jwt --signing-config {d}/signing_config.v0.2.json \\
     --trusted-root {d}/trusted_root.json --bundle FILE.sigstore.json FILE
 cosign verify-blob --trusted-root {d}/trusted_root.json --bundle FILE.sigstore.json \\
     --certificate-identity alice@example.com --certificate-oidc-issuer {url} FILE
+# (attest-blob --statement STATEMENT.json and verify-blob-attestation --type PREDICATE_TYPE
+# take the same flags; cosign 2.6 verifying a Rekor v2 bundle needs --use-signed-timestamps.)
+# ... or with trust through the stack's TUF repository alone (cosign 3 reads the signing config
+# there too); `cosign initialize` empties TUF_ROOT first, so give it a directory of its own:
+export TUF_ROOT=\"$(mktemp -d)\"
+cosign initialize --mirror {url}/tuf --root {d}/root.json
+cosign sign-blob --yes --identity-token {d}/token.jwt --bundle FILE.sigstore.json FILE
+cosign verify-blob --bundle FILE.sigstore.json --certificate-identity alice@example.com \\
+    --certificate-oidc-issuer {url} FILE
+# ... and container images, trust through TUF as above (an HTTP registry on 127.0.0.1, such as
+# `crane registry serve --address 127.0.0.1:0`, needs no extra flag):
+cosign sign --yes --identity-token {d}/token.jwt REGISTRY/REPO@sha256:DIGEST
+cosign verify --certificate-identity alice@example.com --certificate-oidc-issuer {url} \\
+    REGISTRY/REPO@sha256:DIGEST
+cosign attest --yes --identity-token {d}/token.jwt --predicate PREDICATE.json \\
+    --type https://slsa.dev/provenance/v1 REGISTRY/REPO@sha256:DIGEST
+cosign verify-attestation --type https://slsa.dev/provenance/v1 \\
+    --certificate-identity alice@example.com --certificate-oidc-issuer {url} REGISTRY/REPO@sha256:DIGEST
+#
+# sigstore-go: its conformance CLI (github.com/sigstore/sigstore-go/test/conformance, binary
+# `conformance`; --in-toto signs a statement) ...
+conformance sign-bundle --identity-token \"$TOKEN\" --bundle FILE.sigstore.json \\
+    --signing-config {d}/signing_config.v0.2.json --trusted-root {d}/trusted_root.json FILE
+conformance verify-bundle --bundle FILE.sigstore.json --certificate-identity alice@example.com \\
+    --certificate-oidc-issuer {url} --trusted-root {d}/trusted_root.json FILE
+# ... and its TUF example (examples/sigstore-go-verification; flags before the bundle; it keeps
+# its TUF cache in $HOME/.sigstore/root):
+sigstore-go-verification -tufRootURL {url}/tuf -tufTrustedRoot {d}/root.json \\
+    -expectedIssuer {url} -expectedSAN alice@example.com -artifact FILE FILE.sigstore.json
+#
+# gitsign (0.17): signs a commit in the current repository; its trust from the PEM files
+# written here (it reads no trusted root), the Rekor entry kept in the commit (offline mode).
+export GITSIGN_FULCIO_URL={url} GITSIGN_REKOR_URL={url} GITSIGN_OIDC_ISSUER={url} \\
+    GITSIGN_REKOR_MODE=offline GITSIGN_TOKEN_PROVIDER=envvar SIGSTORE_ID_TOKEN=\"$TOKEN\" \\
+    SIGSTORE_ROOT_FILE={d}/fulcio.pem SIGSTORE_CT_LOG_PUBLIC_KEY_FILE={d}/ctfe.pub \\
+    SIGSTORE_REKOR_PUBLIC_KEY={d}/rekor.pub
+git -c gpg.format=x509 -c gpg.x509.program=gitsign commit -S --allow-empty -m \"signed by gitsign\"
+gitsign verify --certificate-identity alice@example.com --certificate-oidc-issuer {url} HEAD
 "
     )
 }

@@ -1,6 +1,7 @@
 //! The `sigbox` binary, driven as a user would: one test binary, one module per command.
 
 mod client;
+mod cosign_image;
 mod crash;
 mod export;
 mod rotate;

@@ -111,6 +111,15 @@ pub(crate) fn python() -> std::path::PathBuf {
     venv
 }
 
+/// The Go tool labelled `label` in tools/go/tools.txt, where `tools/install` put it, found the
+/// way the conformance adapters find it.
+pub(crate) fn go_tool(label: &str) -> std::path::PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    conformance::Tools::from_workspace(&workspace)
+        .go_tool(label)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
 /// Runs the `sigbox` binary: whether it succeeded, and its stdout then stderr.
 pub(crate) fn sigbox(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sigbox"))
