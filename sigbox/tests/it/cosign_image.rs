@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Up, go_tool, sigbox};
+use crate::support::{Up, go_tool, sigbox, stop};
 
 const EMAIL: &str = "image-signer@example.com";
 const PREDICATE_TYPE: &str = "https://example.com/sigbox/test-predicate/v1";
@@ -357,19 +357,6 @@ impl Drop for Registry {
         if let (true, Ok(log)) = (std::thread::panicking(), self.log.lock()) {
             eprintln!("registry log:\n{log}");
         }
-        if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while let Ok(None) = self.child.try_wait() {
-                if Instant::now() > deadline {
-                    let _ = self.child.kill();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-        let _ = self.child.wait();
+        stop(&mut self.child, Duration::from_secs(5));
     }
 }

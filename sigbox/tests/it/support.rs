@@ -76,21 +76,26 @@ impl Drop for Up {
     /// RocksDB's preallocated files in the temp dir, some 150 MB a stack); SIGKILL if it has
     /// not stopped within ten seconds.
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while let Ok(None) = self.child.try_wait() {
-                if Instant::now() > deadline {
-                    let _ = self.child.kill();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-        let _ = self.child.wait();
+        stop(&mut self.child, Duration::from_secs(10));
     }
+}
+
+/// Stops `child`: SIGTERM, then SIGKILL if it is still running after `grace`; reaped.
+pub(crate) fn stop(child: &mut Child, grace: Duration) {
+    if let Ok(None) = child.try_wait() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + grace;
+        while let Ok(None) = child.try_wait() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let _ = child.wait();
 }
 
 /// The Python with the pinned `sigstore` package: `$SIGBOX_PYTHON`, or the workspace's `.venv`

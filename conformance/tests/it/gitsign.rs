@@ -3,23 +3,12 @@
 //! bundles are not applicable; each tampered commit is refused by gitsign itself (its own
 //! error, not a setup failure); the gaps are the recorded ones.
 
-use std::path::PathBuf;
-
-use conformance::{Config, Status, Tools, Want, client_from_spec};
+use conformance::{Config, Status, Want, client_from_spec};
 use stack::generations::Kind;
-
-/// The workspace, read at run time (a warm target dir may hold a binary built elsewhere).
-fn workspace() -> PathBuf {
-    PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-    .join("..")
-}
 
 #[test]
 fn gitsign_signs_and_verifies_commits() {
-    let tools = Tools::from_workspace(&workspace());
+    let tools = crate::support::tools();
     let clients = ["sigbox-lib", "gitsign"]
         .iter()
         .map(|spec| {

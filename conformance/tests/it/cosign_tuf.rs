@@ -3,23 +3,14 @@
 //! (the signing config comes from TUF) and `verify-blob` (the trusted root too), no trust file
 //! on either command line.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use conformance::{Client, Cosign, SignKind, SignRequest, Tools, VerifyRequest};
+use conformance::{Client, Cosign, SignKind, SignRequest, VerifyRequest};
 use stack::Stack;
-
-/// The workspace, read at run time (a warm target dir may hold a binary built elsewhere).
-fn workspace() -> PathBuf {
-    PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-    .join("..")
-}
 
 #[test]
 fn cosign_v3_signs_and_verifies_through_the_stacks_tuf_alone() {
-    let tools = Tools::from_workspace(&workspace());
+    let tools = crate::support::tools();
     let bin = tools
         .go_tool("cosign-v3")
         .unwrap_or_else(|e| panic!("{e:#} (run `tools/install`)"));

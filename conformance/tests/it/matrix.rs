@@ -4,24 +4,12 @@
 //! rolled-back or expired timestamp there, and keeps working across rotations; the known gaps
 //! are the recorded ones.
 
-use std::path::PathBuf;
-
-use conformance::{Config, Status, Tools, Want, client_from_spec};
+use conformance::{Config, Status, Want, client_from_spec};
 use stack::generations::Kind;
-
-/// The workspace, read at run time: a warm target dir may hold a test binary built from
-/// another clone path, so `env!` would point at the wrong checkout.
-fn workspace() -> PathBuf {
-    PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .expect("cargo sets CARGO_MANIFEST_DIR when it runs tests"),
-    )
-    .join("..")
-}
 
 #[test]
 fn sigbox_python_and_js_matrix() {
-    let tools = Tools::from_workspace(&workspace());
+    let tools = crate::support::tools();
     let clients = ["sigbox-lib", "sigstore-python", "sigstore-js"]
         .iter()
         .map(|spec| {
