@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "sigbox",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SIGBOX_COMMIT"), ")"),
     about = "A whole Sigstore in one process, for testing only."
 )]
 struct Cli {

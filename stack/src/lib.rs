@@ -354,6 +354,10 @@ pub struct Ready {
     pub tuf_url: String,
     /// PEM public keys of the current generation, by role.
     pub public_keys: std::collections::BTreeMap<String, String>,
+    /// The trust files clients are pointed at, written in `<state>/trust/` at start-up and
+    /// after each rotation.
+    #[serde(default)]
+    pub trust_files: tuf::TrustFiles,
 }
 
 /// The PEM public keys of each role's current generation, as `Ready` lists them.
@@ -492,10 +496,17 @@ impl Stack {
             admin_token: self.services.admin_token.clone(),
             tuf_url: format!("{}/tuf", self.url),
             public_keys,
+            trust_files: tuf::TrustFiles::in_dir(&self.trust_dir()),
         }
     }
 
+    /// `<state>/trust/`, where the trust files clients are pointed at are kept current.
+    fn trust_dir(&self) -> PathBuf {
+        self.state.path().join("trust")
+    }
+
     fn write_ready_file(&self) -> anyhow::Result<()> {
+        self.trust().write_files(&self.trust_dir())?;
         let json = serde_json::to_vec_pretty(&self.ready())?;
         state::write_atomic(&self.state.path().join("ready.json"), &json)
     }

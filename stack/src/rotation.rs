@@ -192,7 +192,8 @@ impl Services {
         Ok(next)
     }
 
-    /// `ready.json`, if the stack wrote one, with the new generation's public keys.
+    /// `ready.json`, if the stack wrote one, with the new generation's public keys, and the
+    /// trust files it lists rewritten.
     fn refresh_ready_file(&self, gens: &Generations) -> anyhow::Result<()> {
         let path = self.state_dir.join("ready.json");
         let Ok(bytes) = std::fs::read(&path) else {
@@ -201,6 +202,7 @@ impl Services {
         let mut ready: crate::Ready = serde_json::from_slice(&bytes)
             .with_context(|| format!("reading {}", path.display()))?;
         ready.public_keys = crate::public_keys(&self.seed, gens);
+        ready.trust_files = self.trust.write_files(&self.state_dir.join("trust"))?;
         crate::state::write_atomic(&path, &serde_json::to_vec_pretty(&ready)?)
     }
 }

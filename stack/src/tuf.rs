@@ -425,6 +425,22 @@ impl Trust {
             .versions()
     }
 
+    /// Writes what clients are pointed at into `dir` (`trusted_root.json`,
+    /// `signing_config.v0.2.json`, `trust_config.json`, and the first TUF `root.json`), each
+    /// atomically, as they stand now; their paths.
+    pub fn write_files(&self, dir: &Path) -> anyhow::Result<TrustFiles> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let files = TrustFiles::in_dir(dir);
+        crate::state::write_atomic(&files.trusted_root, self.trusted_root_json().as_bytes())?;
+        crate::state::write_atomic(&files.signing_config, self.signing_config_json().as_bytes())?;
+        crate::state::write_atomic(
+            &files.trust_config,
+            self.client_trust_config_json().as_bytes(),
+        )?;
+        crate::state::write_atomic(&files.tuf_root, &self.bootstrap_root_json())?;
+        Ok(files)
+    }
+
     /// The first `root.json` (version 1): what a TUF client is bootstrapped with.
     pub fn bootstrap_root_json(&self) -> Vec<u8> {
         self.repo
@@ -445,6 +461,32 @@ impl Trust {
     /// The repository directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// Where [`Trust::write_files`] put the files clients are pointed at, as the ready object
+/// lists them.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct TrustFiles {
+    /// `trusted_root.json`.
+    pub trusted_root: PathBuf,
+    /// `signing_config.v0.2.json`.
+    pub signing_config: PathBuf,
+    /// The ClientTrustConfig holding both (sigstore-python's `--trust-config`).
+    pub trust_config: PathBuf,
+    /// The TUF repository's first `root.json`, to bootstrap a TUF client with.
+    pub tuf_root: PathBuf,
+}
+
+impl TrustFiles {
+    /// Their paths in `dir`.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            trusted_root: dir.join(TRUSTED_ROOT),
+            signing_config: dir.join(SIGNING_CONFIG),
+            trust_config: dir.join(CLIENT_TRUST_CONFIG),
+            tuf_root: dir.join("root.json"),
+        }
     }
 }
 

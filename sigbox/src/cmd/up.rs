@@ -110,6 +110,15 @@ async fn serve(args: Args) -> anyhow::Result<()> {
                 ready.seed
             )?;
             writeln!(out, "admin token: {}", ready.admin_token)?;
+            let files = &ready.trust_files;
+            writeln!(
+                out,
+                "trusted root: {}  signing config: {}\ntrust config: {}  TUF root: {}",
+                files.trusted_root.display(),
+                files.signing_config.display(),
+                files.trust_config.display(),
+                files.tuf_root.display()
+            )?;
         }
         out.flush()?;
     }

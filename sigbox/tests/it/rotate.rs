@@ -88,6 +88,11 @@ fn rotate_adds_generations_that_survive_a_restart() {
         Some(served.as_str())
     );
     assert_eq!(ready["admin_token"], up.ready["admin_token"]);
+    // The trust files it lists are rewritten too: the trusted root is the one served now.
+    let written = std::fs::read(ready["trust_files"]["trusted_root"].as_str().unwrap()).unwrap();
+    let now: Value = get(&format!("{url}/trust/trusted_root.json"));
+    assert_eq!(serde_json::from_slice::<Value>(&written).unwrap(), now);
+    assert_eq!(log_keys(&now, "tlogs").len(), 2);
     let (ok, out) = sigbox(&["rotate", "nope", "--state", state]);
     assert!(!ok && out.contains("unknown rotation"), "{out}");
 

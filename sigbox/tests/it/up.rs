@@ -19,6 +19,22 @@ fn up_prints_ready_object_and_serves_healthz() {
         .text()
         .unwrap();
     assert_eq!(body, "ok\n");
+    // The trust files clients are pointed at, written at start-up, as the stack serves them.
+    for (field, served) in [
+        ("trusted_root", "trusted_root.json"),
+        ("signing_config", "signing_config.v0.2.json"),
+        ("trust_config", "trust_config.json"),
+        ("tuf_root", "root.json"),
+    ] {
+        let path = up.ready["trust_files"][field].as_str().unwrap();
+        assert!(path.starts_with(&state), "{field}: {path}");
+        let written = std::fs::read(path).unwrap();
+        let served = reqwest::blocking::get(format!("{url}/trust/{served}"))
+            .unwrap()
+            .bytes()
+            .unwrap();
+        assert_eq!(written, served.as_ref(), "{field}");
+    }
     let status = up.terminate();
     assert!(
         status.success(),
@@ -232,4 +248,28 @@ fn tuf_expiry_is_configurable_and_follows_the_stack_clock() {
         get("1.root.json")["signed"]["expires"],
         "2026-01-31T00:00:00Z"
     );
+}
+
+#[test]
+fn version_names_the_commit() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigbox"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        printed.starts_with(&format!("sigbox {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{printed}"
+    );
+    // Built in a git checkout (as every test run is), it names HEAD as it was at build time.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    if head.status.success() {
+        let head = String::from_utf8(head.stdout).unwrap();
+        assert!(printed.contains(head.trim()), "{printed} vs {head}");
+    }
 }
