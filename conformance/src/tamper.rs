@@ -42,6 +42,15 @@ fn leaf(json: &mut Value) -> Option<&mut Value> {
         .get_mut("rawBytes")
 }
 
+/// The DER of `bundle`'s leaf certificate.
+pub(crate) fn leaf_certificate(bundle: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut json: Value = serde_json::from_slice(bundle).context("parsing the bundle")?;
+    let raw = leaf(&mut json)
+        .and_then(|v| v.as_str())
+        .context("the bundle has no certificate")?;
+    STANDARD.decode(raw).context("decoding the certificate")
+}
+
 /// `bundle` with its leaf certificate replaced by `donor`'s.
 pub(crate) fn swap_certificate(bundle: &[u8], donor: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut json: Value = serde_json::from_slice(bundle).context("parsing the bundle")?;

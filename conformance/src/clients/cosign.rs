@@ -193,18 +193,6 @@ impl Cosign {
         cmd
     }
 
-    /// `cosign initialize --mirror URL --root ROOT` into `tuf_root`, once: it empties the
-    /// directory first, which would forget the newest timestamp seen.
-    fn initialize(&self, tuf_url: &str, root: &Path, tuf_root: &Path) -> Option<Outcome> {
-        if tuf_root.join("remote.json").exists() {
-            return None;
-        }
-        let mut cmd = self.command(tuf_root);
-        cmd.args(["initialize", "--mirror", tuf_url, "--root"])
-            .arg(root);
-        Some(run(cmd))
-    }
-
     /// Signs through the stack's TUF repository alone: `initialize` into `tuf_root` if it is
     /// not there yet, then `sign-blob` / `attest-blob` with no signing config or trusted root
     /// on the command line (cosign 3 reads `signing_config.v0.2.json` from TUF).
@@ -223,6 +211,9 @@ impl Cosign {
         })
     }
 
+    /// `then`, after `cosign initialize --mirror URL --root ROOT` into `tuf_root` unless it
+    /// holds a repository already (`initialize` empties the directory first, which would
+    /// forget the newest timestamp seen).
     fn with_initialize(
         &self,
         tuf_url: &str,
@@ -231,7 +222,11 @@ impl Cosign {
         then: impl FnOnce() -> Outcome,
     ) -> Outcome {
         let mut output = String::new();
-        if let Some(init) = self.initialize(tuf_url, root, tuf_root) {
+        if !tuf_root.join("remote.json").exists() {
+            let mut cmd = self.command(tuf_root);
+            cmd.args(["initialize", "--mirror", tuf_url, "--root"])
+                .arg(root);
+            let init = run(cmd);
             if !init.passed {
                 return Outcome {
                     passed: false,

@@ -60,18 +60,23 @@ impl Pointer {
 const NO_DSSE: &str = "gitsign signs git commits (CMS in the commit's gpgsig header), not DSSE \
                        envelopes";
 
-/// `git` in `repo`, with nothing of the machine's configuration (system, global, `HOME`) and
-/// no environment but `PATH`.
-fn git(repo: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(repo).env_clear();
+/// `program` in `dir` with no environment but `PATH` and none of git's system or global
+/// configuration.
+fn isolated(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir).env_clear();
     if let Some(path) = std::env::var_os("PATH") {
         cmd.env("PATH", path);
     }
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", repo)
-        .env("LC_ALL", "C");
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    cmd
+}
+
+/// `git` in `repo`, isolated, its `HOME` the repository.
+fn git(repo: &Path) -> Command {
+    let mut cmd = isolated("git", repo);
+    cmd.env("HOME", repo).env("LC_ALL", "C");
     cmd
 }
 
@@ -228,17 +233,11 @@ fn signer_certificate(der: &[u8]) -> anyhow::Result<Vec<u8>> {
 /// The leaf certificate (DER) of a Sigstore bundle or of a gitsign commit pointer.
 fn donor_certificate(file: &Path) -> anyhow::Result<Vec<u8>> {
     let bytes = std::fs::read(file)?;
-    let json: Value = serde_json::from_slice(&bytes)?;
-    if let Ok(pointer) = serde_json::from_value::<Pointer>(json.clone()) {
+    if let Ok(pointer) = serde_json::from_slice::<Pointer>(&bytes) {
         let text = output(commit_command(&pointer.repository, &pointer.commit), None)?;
         return signer_certificate(&pem_der(&gpgsig(&text)?)?);
     }
-    let material = &json["verificationMaterial"];
-    let raw = material["certificate"]["rawBytes"]
-        .as_str()
-        .or_else(|| material["x509CertificateChain"]["certificates"][0]["rawBytes"].as_str())
-        .context("the donor has no certificate")?;
-    Ok(STANDARD.decode(raw)?)
+    crate::tamper::leaf_certificate(&bytes)
 }
 
 fn commit_command(repo: &Path, commit: &str) -> Command {
@@ -469,13 +468,7 @@ impl Gitsign {
     /// `gitsign` in `dir` with nothing of the machine's configuration, trusting `trust`.
     fn gitsign(&self, req: &VerifyRequest, dir: &Path, trust: Trust<'_>, v2: bool) -> Command {
         let url = req.tuf_url.strip_suffix("/tuf").unwrap_or(&req.tuf_url);
-        let mut cmd = Command::new(&self.bin);
-        cmd.current_dir(dir).env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null");
+        let mut cmd = isolated(&self.bin, dir);
         self.configure(&mut cmd, url, trust, &req.scratch, v2);
         cmd
     }
