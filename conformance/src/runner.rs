@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use stack::Stack;
 use stack::faults::Fault;
 use stack::generations::Kind;
+use stack::tuf::TrustFiles;
 
 use crate::clients::{Client, Outcome, SignKind, SignRequest, Signs, Tamper, VerifyRequest};
 use crate::expect::Expectations;
@@ -61,36 +62,12 @@ impl Config {
     }
 }
 
-/// The trust files of one stack generation.
-#[derive(Debug, Clone)]
-struct TrustFiles {
-    trusted_root: PathBuf,
-    signing_config: PathBuf,
-    trust_config: PathBuf,
-    tuf_root: PathBuf,
-}
-
-fn write_trust(stack: &Stack, dir: &Path) -> anyhow::Result<TrustFiles> {
-    std::fs::create_dir_all(dir)?;
-    let t = stack.trust();
-    let files = TrustFiles {
-        trusted_root: dir.join("trusted_root.json"),
-        signing_config: dir.join("signing_config.v0.2.json"),
-        trust_config: dir.join("trust_config.json"),
-        tuf_root: dir.join("root.json"),
-    };
-    std::fs::write(&files.trusted_root, t.trusted_root_json())?;
-    std::fs::write(&files.signing_config, t.signing_config_json())?;
-    std::fs::write(&files.trust_config, t.client_trust_config_json())?;
-    std::fs::write(&files.tuf_root, t.bootstrap_root_json())?;
-    Ok(files)
-}
-
 /// The run's state: stack, files, cases so far.
 struct Run<'a> {
     config: &'a Config,
     stack: &'a Stack,
     dir: PathBuf,
+    /// The trust files of the current generation.
     trust: TrustFiles,
     artifact: PathBuf,
     intoto: SignKind,
@@ -427,7 +404,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
 }
 
 fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<Case>> {
-    let trust = write_trust(stack, &dir.join("trust/0"))?;
+    let trust = stack.trust().write_files(&dir.join("trust/0"))?;
     let artifact = dir.join("artifact.txt");
     let data = b"an artifact for the sigbox conformance suite\n";
     std::fs::write(&artifact, data)?;
@@ -681,10 +658,7 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
     for fault in signing_faults() {
         let scenario = format!("fault/{}", fault.as_str());
         let mut faulty: Vec<(Signs, String, PathBuf)> = Vec::new();
-        let signers_first = (0..clients.len())
-            .filter(|i| clients[*i].verify_only().is_none())
-            .chain((0..clients.len()).filter(|i| clients[*i].verify_only().is_some()));
-        for i in signers_first {
+        for i in signers_first(&clients) {
             let client = clients[i];
             if config.rekor_v2 && fault.rekor_v1_only() {
                 let why = "Rekor v2 has no SET, integrated time or consistency proof to fault";
@@ -729,15 +703,14 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         stack
             .rotate(*kind)
             .with_context(|| format!("rotating {}", kind.as_str()))?;
-        run.trust = write_trust(stack, &dir.join(format!("trust/{}", r + 1)))?;
+        run.trust = stack
+            .trust()
+            .write_files(&dir.join(format!("trust/{}", r + 1)))?;
         let k = kind.as_str();
         // The signing clients first: a verify-only client verifies the first one's bundles of
         // its kind, from before the rotations and from this one.
         let mut fresh: Vec<(Signs, String, PathBuf, PathBuf)> = Vec::new();
-        let signers_first = (0..clients.len())
-            .filter(|i| clients[*i].verify_only().is_none())
-            .chain((0..clients.len()).filter(|i| clients[*i].verify_only().is_some()));
-        for i in signers_first {
+        for i in signers_first(&clients) {
             let client = clients[i];
             let new = run.sign(
                 client,
@@ -788,6 +761,14 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
     }
     debug_assert_eq!(run.cases.len(), run.planned, "planned_cases is out of date");
     Ok(run.cases)
+}
+
+/// The clients' positions, the signing clients first, then the verify-only ones (which verify
+/// what the first of them signed).
+fn signers_first(clients: &[&dyn Client]) -> Vec<usize> {
+    let (signers, verifiers): (Vec<usize>, Vec<usize>) =
+        (0..clients.len()).partition(|i| clients[*i].verify_only().is_none());
+    [signers, verifiers].concat()
 }
 
 /// Why `verifier` cannot take part in `cross/<signer>/<what>`: it verifies another kind of

@@ -429,16 +429,24 @@ impl Trust {
     /// `signing_config.v0.2.json`, `trust_config.json`, and the first TUF `root.json`), each
     /// atomically, as they stand now; their paths.
     pub fn write_files(&self, dir: &Path) -> anyhow::Result<TrustFiles> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let files = TrustFiles::in_dir(dir);
-        crate::state::write_atomic(&files.trusted_root, self.trusted_root_json().as_bytes())?;
-        crate::state::write_atomic(&files.signing_config, self.signing_config_json().as_bytes())?;
-        crate::state::write_atomic(
-            &files.trust_config,
-            self.client_trust_config_json().as_bytes(),
-        )?;
-        crate::state::write_atomic(&files.tuf_root, &self.bootstrap_root_json())?;
-        Ok(files)
+        for name in CLIENT_FILES {
+            let bytes = self
+                .client_file(name)
+                .with_context(|| format!("no client file {name}"))?;
+            crate::state::write_atomic(&dir.join(name), &bytes)?;
+        }
+        Ok(TrustFiles::in_dir(dir))
+    }
+
+    /// The client file named `name` (one of [`CLIENT_FILES`]), as it stands now.
+    pub fn client_file(&self, name: &str) -> Option<Vec<u8>> {
+        Some(match name {
+            TRUSTED_ROOT => self.trusted_root_json().into_bytes(),
+            SIGNING_CONFIG => self.signing_config_json().into_bytes(),
+            CLIENT_TRUST_CONFIG => self.client_trust_config_json().into_bytes(),
+            BOOTSTRAP_ROOT => self.bootstrap_root_json(),
+            _ => return None,
+        })
     }
 
     /// The first `root.json` (version 1): what a TUF client is bootstrapped with.
@@ -485,10 +493,20 @@ impl TrustFiles {
             trusted_root: dir.join(TRUSTED_ROOT),
             signing_config: dir.join(SIGNING_CONFIG),
             trust_config: dir.join(CLIENT_TRUST_CONFIG),
-            tuf_root: dir.join("root.json"),
+            tuf_root: dir.join(BOOTSTRAP_ROOT),
         }
     }
 }
+
+/// The TUF repository's first root, as `/trust/` and the trust files name it.
+pub const BOOTSTRAP_ROOT: &str = "root.json";
+/// The files clients are pointed at: what `/trust/` serves and [`Trust::write_files`] writes.
+pub const CLIENT_FILES: [&str; 4] = [
+    TRUSTED_ROOT,
+    SIGNING_CONFIG,
+    CLIENT_TRUST_CONFIG,
+    BOOTSTRAP_ROOT,
+];
 
 /// `/tuf/...`: the repository directory as static files; `/trust/...`: the same material
 /// unwrapped, for clients configured with files rather than TUF (`sigbox export` reads these).
@@ -542,17 +560,13 @@ async fn timestamp(trust: Arc<Trust>, faults: Arc<Faults>) -> Response {
 }
 
 async fn trust_file(State(trust): State<Arc<Trust>>, AxPath(file): AxPath<String>) -> Response {
-    let json = |body: Vec<u8>| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
-    match file.as_str() {
-        TRUSTED_ROOT => json(trust.trusted_root_json().into_bytes()),
-        SIGNING_CONFIG => json(trust.signing_config_json().into_bytes()),
-        CLIENT_TRUST_CONFIG => json(trust.client_trust_config_json().into_bytes()),
-        "root.json" => json(trust.bootstrap_root_json()),
-        _ => ApiError::new(
+    match trust.client_file(&file) {
+        Some(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        None => ApiError::new(
             StatusCode::NOT_FOUND,
             format!(
-                "no {file:?} here: /trust/ serves {TRUSTED_ROOT}, {SIGNING_CONFIG}, \
-                 {CLIENT_TRUST_CONFIG} and root.json"
+                "no {file:?} here: /trust/ serves {}",
+                CLIENT_FILES.join(", ")
             ),
         )
         .into_response(),

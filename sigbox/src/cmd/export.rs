@@ -6,14 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-/// What is written, as the stack serves it under `/trust/`.
-const FILES: [&str; 4] = [
-    "trusted_root.json",
-    "signing_config.v0.2.json",
-    "trust_config.json",
-    "root.json",
-];
-
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The stack's URL (default: read from `<state>/ready.json`).
@@ -35,7 +27,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let http = reqwest::blocking::Client::new();
-    for name in FILES {
+    // What the stack serves under `/trust/`.
+    for name in stack::tuf::CLIENT_FILES {
         let response = http
             .get(format!("{url}/trust/{name}"))
             .send()
