@@ -25,7 +25,9 @@ pub const LATEST: OffsetDateTime = time::macros::datetime!(9000-01-01 00:00 UTC)
 
 /// The clock was asked to move outside [`EARLIEST`]..=[`LATEST`]; it did not move.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the clock must stay between {EARLIEST} and {LATEST}; {asked} is outside")]
+#[error(
+    "the clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z; {asked} is outside"
+)]
 pub struct OutOfRange {
     /// What was asked for, in words (an instant, or "now + N s").
     pub asked: String,
@@ -51,6 +53,12 @@ impl Mode {
             Mode::Frozen { .. } => Mode::Frozen { at },
         }
     }
+}
+
+/// `at` as RFC 3339, for messages (its Debug form if it has none).
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| format!("{at:?}"))
 }
 
 /// A clock shared by every service of one stack. Cheap to clone.
@@ -89,10 +97,7 @@ impl Clock {
         let at = OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
             .map_err(|e| format!("frozen clock time `{at}` is not RFC 3339: {e}"))?;
         if !(EARLIEST..=LATEST).contains(&at) {
-            return Err(OutOfRange {
-                asked: at.to_string(),
-            }
-            .to_string());
+            return Err(OutOfRange { asked: rfc3339(at) }.to_string());
         }
         Ok(Self::frozen(at))
     }
@@ -127,7 +132,7 @@ impl Clock {
             .and_then(|by| now.checked_add(by))
             .filter(|at| *at <= LATEST)
             .ok_or_else(|| OutOfRange {
-                asked: format!("{now} + {} s", by.as_secs()),
+                asked: format!("{} + {} s", rfc3339(now), by.as_secs()),
             })?;
         *mode = mode.moved_to(at);
         Ok(at)
@@ -137,9 +142,7 @@ impl Clock {
     /// unchanged, outside [`EARLIEST`]..=[`LATEST`].
     pub fn set(&self, at: OffsetDateTime) -> Result<(), OutOfRange> {
         if !(EARLIEST..=LATEST).contains(&at) {
-            return Err(OutOfRange {
-                asked: at.to_string(),
-            });
+            return Err(OutOfRange { asked: rfc3339(at) });
         }
         let mut mode = self.lock();
         *mode = mode.moved_to(at);
