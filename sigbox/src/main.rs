@@ -49,6 +49,12 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Each connection, RocksDB file and client the conformance runner starts is a descriptor:
+    // take all the hard limit allows (a soft limit of 256 or 1024 is common), instead of
+    // running out under a few hundred connections.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "could not raise the open-file limit");
+    }
     let result = match cli.command {
         Command::Up(args) => cmd::up::run(args),
         Command::Token(args) => cmd::token::run(args),

@@ -63,6 +63,15 @@ pub(crate) struct Services {
     pub(crate) generations: std::sync::Mutex<generations::Generations>,
 }
 
+/// The admin token a stack uses when none is given: derived from the seed, so anyone who knows
+/// the seed (the default one above all) knows it too. Fine on loopback, not beyond it.
+pub fn derived_admin_token(seed: &str) -> String {
+    format!(
+        "sigbox-admin-{}",
+        hex::encode(&KeyRing::new(seed).secret(Role::Admin, 0)[..16])
+    )
+}
+
 /// Configures and starts a [`Stack`].
 #[derive(Debug, Clone)]
 pub struct StackBuilder {
@@ -74,6 +83,7 @@ pub struct StackBuilder {
     sct_mode: fulcio::SctMode,
     tuf_expiry: tuf_repo::Expiry,
     rekor_v2_signing: bool,
+    connections: http::ConnectionLimits,
 }
 
 impl Default for StackBuilder {
@@ -87,6 +97,7 @@ impl Default for StackBuilder {
             sct_mode: fulcio::SctMode::default(),
             tuf_expiry: tuf_repo::Expiry::default(),
             rekor_v2_signing: false,
+            connections: http::ConnectionLimits::from_process(),
         }
     }
 }
@@ -152,6 +163,13 @@ impl StackBuilder {
         self
     }
 
+    /// How many connections to hold open and how long a request head may take (default: from
+    /// the process's open-file limit, [`http::ConnectionLimits::from_process`]).
+    pub fn connection_limits(mut self, limits: http::ConnectionLimits) -> Self {
+        self.connections = limits;
+        self
+    }
+
     /// Opens the state, binds the listener and serves until [`Stack::shutdown`] or drop.
     pub async fn start(self) -> anyhow::Result<Stack> {
         let state = match &self.state {
@@ -164,12 +182,9 @@ impl StackBuilder {
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
         let keys = KeyRing::new(&self.seed);
-        let admin_token = self.admin_token.unwrap_or_else(|| {
-            format!(
-                "sigbox-admin-{}",
-                hex::encode(&keys.secret(Role::Admin, 0)[..16])
-            )
-        });
+        let admin_token = self
+            .admin_token
+            .unwrap_or_else(|| derived_admin_token(&self.seed));
         let gens = generations::Generations::load(state.path(), state.epoch())?;
         let faults = Arc::new(faults::Faults::default());
         let at = |kind: generations::Kind, g: usize| gens.of(kind)[g].start;
@@ -300,13 +315,12 @@ impl StackBuilder {
         };
         let app = http::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let connections = self.connections;
         let task = tokio::spawn(async move {
             let stopped = async {
                 let _ = stop_rx.await;
             };
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
+            http::serve::serve(listener, app, connections, stopped).await;
         });
         let stack = Stack {
             url,
@@ -332,7 +346,7 @@ pub struct Stack {
     state: StateDir,
     services: Arc<Services>,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
+    task: Option<JoinHandle<()>>,
     refresher: JoinHandle<()>,
 }
 
@@ -403,6 +417,11 @@ impl Stack {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The stack's routes, for serving in-process: fuzzing, tower tests.
+    pub fn router(&self) -> axum::Router {
+        http::router(self.services.clone())
     }
 
     /// The state directory.
@@ -522,7 +541,7 @@ impl Stack {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.context("server task panicked")??;
+            task.await.context("server task panicked")?;
         }
         let _ = std::fs::remove_file(self.state.path().join("ready.json"));
         Ok(())

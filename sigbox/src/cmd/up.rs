@@ -29,7 +29,8 @@ pub(crate) struct Args {
     /// `system`, or `frozen=<RFC 3339 time>` for reproducible output.
     #[arg(long, env = "SIGBOX_CLOCK", default_value = "system", value_parser = Clock::parse)]
     clock: Clock,
-    /// Bearer token of /admin (default: derived from the seed).
+    /// Bearer token of /admin (default: derived from the seed). Required, and not the derived
+    /// one, when --listen is not a loopback address.
     #[arg(long, env = "SIGBOX_ADMIN_TOKEN")]
     admin_token: Option<String>,
     /// Print the ready object as one line of JSON instead of the human line.
@@ -67,13 +68,46 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
-async fn serve(args: Args) -> anyhow::Result<()> {
-    if !args.listen.ip().is_loopback() {
-        tracing::warn!(
-            listen = %args.listen,
-            "listening beyond loopback: sigbox is a TEST stack whose keys anyone can derive"
-        );
+/// The shortest admin token taken for a listener beyond loopback.
+const MIN_EXPOSED_TOKEN: usize = 16;
+
+/// Beyond loopback, anyone who reaches the port could arm faults, move the clock and rotate
+/// keys with the token derived from the seed: such a stack must be given a token of its own.
+/// Refused rather than replaced by a random one, so the same flags always give the same
+/// stack and the token is where the operator put it.
+fn check_exposure(listen: SocketAddr, seed: &str, token: Option<&str>) -> anyhow::Result<()> {
+    if listen.ip().is_loopback() {
+        return Ok(());
     }
+    let problem = match token {
+        None => {
+            "no --admin-token was given, so the admin token is derived from the seed".to_owned()
+        }
+        Some(t) if t == stack::derived_admin_token(seed) => {
+            "--admin-token is the one derived from the seed".to_owned()
+        }
+        Some(t) if t.chars().count() < MIN_EXPOSED_TOKEN => format!(
+            "--admin-token has {} characters, fewer than {MIN_EXPOSED_TOKEN}",
+            t.chars().count()
+        ),
+        Some(_) => {
+            tracing::warn!(
+                %listen,
+                "listening beyond loopback: sigbox is a TEST stack whose keys anyone can derive"
+            );
+            return Ok(());
+        }
+    };
+    anyhow::bail!(
+        "refusing to listen on {listen}, which is not loopback: {problem}, and anyone who can \
+         reach the port could then arm faults, set the clock and rotate keys. Pass a secret \
+         admin token of at least {MIN_EXPOSED_TOKEN} characters, e.g. \
+         `--admin-token \"$(openssl rand -hex 16)\"` (or SIGBOX_ADMIN_TOKEN)"
+    )
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    check_exposure(args.listen, &args.seed, args.admin_token.as_deref())?;
     let mut builder = Stack::builder()
         .seed(&args.seed)
         .listen(args.listen)

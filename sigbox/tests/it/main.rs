@@ -4,6 +4,7 @@ mod client;
 mod cosign_image;
 mod crash;
 mod export;
+mod exposure;
 mod rotate;
 mod support;
 mod token;

@@ -21,12 +21,17 @@ impl Up {
     pub(crate) fn start_in(dir: Option<&Path>, extra: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigbox"));
         cmd.args(["up", "--json", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .args(extra);
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
+        Self::spawn(cmd)
+    }
+
+    /// Runs `cmd`, which starts `sigbox up --json` (perhaps through a wrapper that `exec`s it),
+    /// and reads its ready line.
+    pub(crate) fn spawn(mut cmd: Command) -> Self {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let started = Instant::now();
         let mut child = cmd.spawn().expect("spawning sigbox up");
         let stdout = child.stdout.take().expect("piped stdout");

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod error;
 pub(crate) mod json;
 pub(crate) mod limits;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use axum::routing::get;
 
 pub use error::ApiError;
 pub use limits::MAX_BODY_BYTES;
+pub use serve::ConnectionLimits;
 
 use crate::Services;
 
@@ -36,6 +38,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .layer(limits::body_limit())
         .layer(axum::middleware::from_fn(limits::reject_oversized))
         .layer(axum::middleware::from_fn(error::uniform))
+        .layer(axum::middleware::from_fn(serve::reserved_routes_only))
 }
 
 async fn healthz() -> &'static str {

@@ -14,6 +14,12 @@ use crate::pubkey::Verifier;
 /// digests of in-toto statements only.
 const IN_TOTO: &str = "application/vnd.in-toto+json";
 
+/// rekor-tiles' bounds on a DSSE request (`maxVerifiers`, `maxSignatures`), for both logs: each
+/// signature is tried against each verifier, so without them a 1 MiB proposal costs thousands
+/// of verifications and stalls the workers.
+pub(crate) const MAX_VERIFIERS: usize = 10;
+pub(crate) const MAX_SIGNATURES: usize = 10;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Spec {
@@ -93,6 +99,18 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     }
     if content.public_keys.is_empty() {
         return Err("proposedContent.verifiers is empty".into());
+    }
+    if envelope.signatures.len() > MAX_SIGNATURES {
+        return Err(format!(
+            "too many DSSE signatures: {}, max allowed: {MAX_SIGNATURES}",
+            envelope.signatures.len()
+        ));
+    }
+    if content.public_keys.len() > MAX_VERIFIERS {
+        return Err(format!(
+            "too many verifiers: {}, max allowed: {MAX_VERIFIERS}",
+            content.public_keys.len()
+        ));
     }
     let payload = B64
         .decode(&envelope.payload)

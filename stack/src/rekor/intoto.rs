@@ -88,6 +88,15 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     if env.signatures.is_empty() {
         return Err("envelope has no signatures".into());
     }
+    // Each signature carries its own key: one parse and one verification each, bounded as
+    // DSSE's are.
+    if env.signatures.len() > super::MAX_DSSE_SIGNATURES {
+        return Err(format!(
+            "too many signatures: {}, max allowed: {}",
+            env.signatures.len(),
+            super::MAX_DSSE_SIGNATURES
+        ));
+    }
     // One base64 layer is the JSON's `format: byte`; under it is the envelope's own base64.
     let inner_payload = B64
         .decode(&env.payload)

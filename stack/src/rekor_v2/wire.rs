@@ -15,10 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::pubkey::Verifier;
-
-/// rekor-tiles' bounds on a DSSE request (`maxVerifiers`, `maxSignatures`).
-const MAX_DSSE_VERIFIERS: usize = 10;
-const MAX_DSSE_SIGNATURES: usize = 10;
+use crate::rekor::{MAX_DSSE_SIGNATURES, MAX_DSSE_VERIFIERS};
 
 /// A C2SP tlog-tiles entry bundle prefixes each entry with a 16-bit length, so no canonical
 /// body may be longer.

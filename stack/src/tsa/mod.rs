@@ -38,6 +38,34 @@ use crate::keys::{KeyRing, Role};
 /// The policy our timestamps are issued under: a sigbox arc, for testing only.
 pub const POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.2.9999");
 
+/// Parses a DER TimeStampReq and checks that any generation would stamp it (algorithm, digest
+/// length, policy). The route calls it before an armed fault is spent on the request.
+pub fn check_request(request_der: &[u8]) -> Result<TimeStampReq, TsaError> {
+    let req =
+        TimeStampReq::from_der(request_der).map_err(|e| TsaError::Malformed(e.to_string()))?;
+    let alg = req.message_imprint.hash_algorithm.oid;
+    let (name, want) = match alg {
+        ID_SHA256 => ("SHA-256", Sha256::output_size()),
+        ID_SHA384 => ("SHA-384", Sha384::output_size()),
+        ID_SHA512 => ("SHA-512", Sha512::output_size()),
+        other => return Err(TsaError::UnsupportedHash(other.to_string())),
+    };
+    let got = req.message_imprint.hashed_message.as_bytes().len();
+    if got != want {
+        return Err(TsaError::DigestLength {
+            alg: name,
+            got,
+            want,
+        });
+    }
+    if let Some(policy) = req.req_policy
+        && policy != POLICY
+    {
+        return Err(TsaError::Policy(policy.to_string()));
+    }
+    Ok(req)
+}
+
 const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
@@ -238,28 +266,7 @@ impl Tsa {
 
     /// Answers a DER TimeStampReq with a DER TimeStampResp (status granted).
     pub fn timestamp(&self, request_der: &[u8]) -> Result<Vec<u8>, TsaError> {
-        let req =
-            TimeStampReq::from_der(request_der).map_err(|e| TsaError::Malformed(e.to_string()))?;
-        let alg = req.message_imprint.hash_algorithm.oid;
-        let (name, want) = match alg {
-            ID_SHA256 => ("SHA-256", Sha256::output_size()),
-            ID_SHA384 => ("SHA-384", Sha384::output_size()),
-            ID_SHA512 => ("SHA-512", Sha512::output_size()),
-            other => return Err(TsaError::UnsupportedHash(other.to_string())),
-        };
-        let got = req.message_imprint.hashed_message.as_bytes().len();
-        if got != want {
-            return Err(TsaError::DigestLength {
-                alg: name,
-                got,
-                want,
-            });
-        }
-        if let Some(policy) = req.req_policy
-            && policy != POLICY
-        {
-            return Err(TsaError::Policy(policy.to_string()));
-        }
+        let req = check_request(request_der)?;
         self.respond(&req, request_der)
             .map_err(|e| TsaError::Internal(e.to_string()))
     }

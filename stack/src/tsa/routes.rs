@@ -112,6 +112,10 @@ async fn get_timestamp_response(
     } else {
         body.to_vec()
     };
+    // A request refused anyway must not spend an armed fault meant for a real one.
+    if let Err(e) = super::check_request(&der) {
+        return ApiError::bad_request(e.to_string()).into_response();
+    }
     let stamped = if faults.take(Fault::TsaOtherDigest) {
         other_digest(&der).and_then(|der| tsa.timestamp(&der))
     } else if faults.take(Fault::TsaUnknownKey) {

@@ -1,5 +1,6 @@
 //! The stack over HTTP, through `Stack::builder`: one test binary, a module per service.
 
+mod connections;
 mod errors;
 mod faults;
 mod fulcio;

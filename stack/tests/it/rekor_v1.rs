@@ -564,6 +564,108 @@ async fn dsse_entries_store_hashes_and_refuse_bad_envelopes() {
     assert_eq!(tree_size(&client, &url).await, 2);
 }
 
+/// A dsse proposal whose envelope carries one signature over the PAE by each of `signers`,
+/// naming `verifiers` as the keys.
+fn dsse_multi(signers: &[SigningKey], verifiers: &[SigningKey], statement: &[u8]) -> Value {
+    let payload_type = "application/vnd.in-toto+json";
+    let pae = pae(payload_type, statement);
+    let sigs: Vec<Value> = signers
+        .iter()
+        .map(|k| {
+            let sig: Signature = k.sign(&pae);
+            json!({"sig": B64.encode(sig.to_der().as_bytes())})
+        })
+        .collect();
+    let envelope =
+        json!({"payload": B64.encode(statement), "payloadType": payload_type, "signatures": sigs});
+    let pems: Vec<String> = verifiers
+        .iter()
+        .map(|k| B64.encode(k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()))
+        .collect();
+    json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {"proposedContent": {"envelope": envelope.to_string(), "verifiers": pems}},
+    })
+}
+
+/// Each dsse signature is tried against each verifier: the log bounds both as rekor-tiles
+/// does (10 each), so a 1 MiB proposal cannot cost a million verifications and stall the
+/// workers. The intoto kind's signatures are bounded the same way.
+#[tokio::test]
+async fn dsse_and_intoto_work_per_request_is_bounded() {
+    let stack = Stack::builder().start().await.unwrap();
+    let url = stack.url().to_owned();
+    let client = reqwest::Client::new();
+    let keys: Vec<SigningKey> = (1..=12u8)
+        .map(|i| SigningKey::from_slice(&[i; 32]).unwrap())
+        .collect();
+    let statement = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"x","predicate":{}}"#;
+    // The issue's stall: ~1 MiB of signatures and verifiers, none of them checked now.
+    let many: Vec<SigningKey> = (0..2000).map(|i| keys[i % keys.len()].clone()).collect();
+    let stall = dsse_multi(&many[..1000], &many, statement);
+    assert!(stall.to_string().len() > 500_000);
+    for (name, body, needle) in [
+        (
+            "11 signatures",
+            dsse_multi(&keys[..11], &keys[..10], statement),
+            "too many DSSE signatures: 11, max allowed: 10",
+        ),
+        (
+            "11 verifiers",
+            dsse_multi(&keys[..10], &keys[..11], statement),
+            "too many verifiers: 11, max allowed: 10",
+        ),
+        (
+            "1000 signatures x 2000 verifiers",
+            stall,
+            "too many DSSE signatures: 1000",
+        ),
+        (
+            "intoto with 11 signatures",
+            {
+                let mut p = intoto_proposal(&keys[0], statement, false);
+                let sigs = &mut p["spec"]["content"]["envelope"]["signatures"];
+                let one = sigs[0].clone();
+                *sigs = Value::Array(vec![one; 11]);
+                p
+            },
+            "too many signatures: 11, max allowed: 10",
+        ),
+    ] {
+        let resp = client
+            .post(format!("{url}/api/v1/log/entries"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{name}");
+        let err: Value = resp.json().await.unwrap();
+        assert!(
+            err["message"].as_str().unwrap().contains(needle),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(
+        tree_size(&client, &url).await,
+        0,
+        "refused proposals log nothing"
+    );
+    // At the bound, every signature is checked and logged with its verifier.
+    let resp = client
+        .post(format!("{url}/api/v1/log/entries"))
+        .json(&dsse_multi(&keys[..10], &keys[..10], statement))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    let (_, entry) = v.as_object().unwrap().iter().next().unwrap();
+    let body: Value =
+        serde_json::from_slice(&B64.decode(entry["body"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(body["spec"]["signatures"].as_array().unwrap().len(), 10);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn search_finds_certificate_entries_by_email() {
     let dir = tempfile::tempdir().unwrap();

@@ -186,6 +186,10 @@ async fn json_form_and_deterministic_responses() {
 #[tokio::test]
 async fn malformed_requests_get_clear_400s() {
     let stack = Stack::builder().start().await.unwrap();
+    // Armed faults wait for a request the TSA would stamp: a refused one leaves them armed.
+    stack.faults().arm(stack::faults::Fault::TsaOtherDigest, 1);
+    stack.faults().arm(stack::faults::Fault::TsaUnknownKey, 1);
+    let armed = stack.faults().armed();
     let url = format!("{}/api/v1/timestamp", stack.url());
     let client = reqwest::Client::new();
     let der_short = {
@@ -222,5 +226,6 @@ async fn malformed_requests_get_clear_400s() {
             err["message"].as_str().unwrap().contains(needle),
             "{name}: {err}"
         );
+        assert_eq!(stack.faults().armed(), armed, "{name} spent an armed fault");
     }
 }
