@@ -32,5 +32,5 @@ mod wire;
 pub use bundle::{Bundle, BundleVersion};
 pub use error::VerifyError;
 pub use policy::{Pattern, Policy};
-pub use trust::TrustedRoot;
+pub use trust::{PUBLIC_GOOD_TRUSTED_ROOT, TrustedRoot};
 pub use verify::{Artifact, Verified, Verifier};

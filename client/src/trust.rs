@@ -209,7 +209,19 @@ fn authority(kind: &str, i: usize, raw: &RawAuthority) -> Result<Authority> {
     })
 }
 
+/// The public-good instance's trusted root (Fulcio, Rekor v1 and the 2025 v2 shard, its CT logs
+/// and TSA), as the sigstore-conformance suite ships it (commit a73de49): what a verifier uses
+/// when it is given no trust material, as every Sigstore client does. Offline: refreshing it is
+/// a TUF fetch the caller asks for (`--tuf-url`, `--tuf-root`).
+pub const PUBLIC_GOOD_TRUSTED_ROOT: &[u8] = include_bytes!("../data/public_good_trusted_root.json");
+
 impl TrustedRoot {
+    /// [`PUBLIC_GOOD_TRUSTED_ROOT`], parsed.
+    pub fn public_good() -> Self {
+        Self::from_json(PUBLIC_GOOD_TRUSTED_ROOT)
+            .expect("the embedded public-good trusted root parses (a unit test checks it)")
+    }
+
     /// Parses a trusted root. Strict: every log needs a key, a log ID and a `validFor` with a
     /// start; every authority a non-empty chain and a `validFor` with a start.
     pub fn from_json(json: &[u8]) -> std::result::Result<Self, VerifyError> {
@@ -250,6 +262,19 @@ impl TrustedRoot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_public_good_root_is_the_public_instance() {
+        let root = TrustedRoot::public_good();
+        let uris: Vec<&str> = root.cas.iter().map(|a| a.uri.as_str()).collect();
+        assert!(
+            uris.iter().all(|u| *u == "https://fulcio.sigstore.dev"),
+            "{uris:?}"
+        );
+        assert_eq!(root.tlogs.len(), 2, "Rekor v1 and the log2025-1 v2 shard");
+        assert_eq!(root.tsas.len(), 1);
+        assert!(!root.ctlogs.is_empty());
+    }
 
     #[test]
     fn validity_is_a_closed_interval() {

@@ -30,8 +30,9 @@ pub(crate) struct Args {
     /// A regular expression the OIDC issuer must match (unanchored).
     #[arg(long)]
     certificate_oidc_issuer_regexp: Option<String>,
-    /// `trusted_root.json` (default: the running stack's).
-    #[arg(long, conflicts_with = "tuf_url")]
+    /// `trusted_root.json` (default: the public-good instance's, shipped with sigbox, as every
+    /// Sigstore client defaults; --stack for the running stack's).
+    #[arg(long, conflicts_with_all = ["tuf_url", "stack", "url"])]
     trusted_root: Option<PathBuf>,
     /// Get the trusted root through this TUF repository (with --tuf-root).
     #[arg(long, requires = "tuf_root")]
@@ -42,10 +43,15 @@ pub(crate) struct Args {
     /// Where TUF metadata is kept between runs (rollback protection).
     #[arg(long)]
     tuf_cache: Option<PathBuf>,
-    /// The stack's URL, when no trusted root is given (default: from `<state>/ready.json`).
-    #[arg(long, env = "SIGBOX_URL")]
+    /// Trust the running stack's trusted root, from the stack at --url or the one whose
+    /// `<state>/ready.json` names it.
+    #[arg(long, conflicts_with = "tuf_url")]
+    stack: bool,
+    /// The running stack's URL (implies --stack). Not read from SIGBOX_URL: a variable left in
+    /// a shell must not change what a verification trusts.
+    #[arg(long, conflicts_with = "tuf_url")]
     url: Option<String>,
-    /// State directory of the running stack, to find its URL.
+    /// State directory of the running stack, to find its URL (with --stack).
     #[arg(long, env = "SIGBOX_STATE", default_value = ".sigbox")]
     state: PathBuf,
     /// The artifact: a file, or `sha256:<hex>` when no such file exists.
@@ -54,26 +60,29 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let root = match (&args.trusted_root, &args.tuf_url, &args.tuf_root) {
-        (Some(path), _, _) => {
-            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
-        }
-        (None, Some(mirror), Some(root)) => {
-            crate::cmd::tuf_trust(mirror, root, args.tuf_cache.as_deref())?.trusted_root
-        }
-        _ => {
+        (Some(path), _, _) => TrustedRoot::from_json(
+            &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        )?,
+        (None, Some(mirror), Some(root)) => TrustedRoot::from_json(
+            &crate::cmd::tuf_trust(mirror, root, args.tuf_cache.as_deref())?.trusted_root,
+        )?,
+        _ if args.stack || args.url.is_some() => {
             let url = match &args.url {
                 Some(url) => url.trim_end_matches('/').to_owned(),
                 None => crate::cmd::ready_url(&args.state)?,
             };
             let url = format!("{url}/trust/trusted_root.json");
-            reqwest::blocking::get(&url)
-                .and_then(reqwest::blocking::Response::error_for_status)
-                .and_then(|r| r.bytes())
-                .with_context(|| format!("fetching {url}"))?
-                .to_vec()
+            TrustedRoot::from_json(
+                &reqwest::blocking::get(&url)
+                    .and_then(reqwest::blocking::Response::error_for_status)
+                    .and_then(|r| r.bytes())
+                    .with_context(|| format!("fetching {url}"))?,
+            )?
         }
+        _ => TrustedRoot::public_good(),
     };
-    let root = TrustedRoot::from_json(&root)?;
+    let public_good =
+        args.trusted_root.is_none() && args.tuf_url.is_none() && !args.stack && args.url.is_none();
     let bundle_bytes = std::fs::read(&args.bundle)
         .with_context(|| format!("reading {}", args.bundle.display()))?;
     let bundle = Bundle::from_json(&bundle_bytes)?;
@@ -116,7 +125,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     // The client's own clock, as any verifier's.
     let verifier = Verifier::new_at(root, stack::clock::Clock::system().now());
-    let verified = verifier.verify(&bundle, artifact, &policy)?;
+    let verified = verifier.verify(&bundle, artifact, &policy).map_err(|e| {
+        if public_good {
+            anyhow::anyhow!(
+                "{e} (checked against the public-good trusted root; --stack trusts the running \
+                 sigbox stack instead)"
+            )
+        } else {
+            e.into()
+        }
+    })?;
     let who = match (&verified.san, &verified.issuer) {
         (Some(san), Some(issuer)) => format!("{san} ({issuer})"),
         _ => "the given key".to_owned(),

@@ -9,3 +9,4 @@ mod rotate;
 mod support;
 mod token;
 mod up;
+mod verify_assets;
