@@ -35,6 +35,9 @@ enum Command {
     Rotate(cmd::rotate::Args),
     /// Print an OIDC identity token from the running stack's fake issuer.
     Token(cmd::token::Args),
+    /// Check a state directory offline: every log against its last signed checkpoint, the
+    /// TUF metadata against its targets. Exit 1 when anything is wrong.
+    Fsck(cmd::fsck::Args),
     /// Run the client conformance matrix (sign, cross-verify, tampered bundles, rotations)
     /// against a stack started for it.
     Conformance(cmd::conformance::Args),
@@ -58,6 +61,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Up(args) => cmd::up::run(args),
         Command::Token(args) => cmd::token::run(args),
+        Command::Fsck(args) => cmd::fsck::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Sign(args) => cmd::sign::run(args),
         Command::Rotate(args) => cmd::rotate::run(args),

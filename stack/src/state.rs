@@ -2,17 +2,28 @@
 //!
 //! ```text
 //! DIR/stack.json          the seed and settings the state was made with (checked on restart)
-//! DIR/rekor/              RocksDB, one per log shard
-//! DIR/ctlog/              RocksDB
+//! DIR/generations.json    every key generation (see `generations`)
+//! DIR/rekor/<g>/          RocksDB, one per Rekor v1 shard; DIR/rekor/<g>.head its kept head
+//! DIR/rekor-v2/0/         RocksDB of the Rekor v2 log; DIR/rekor-v2/0.head
+//! DIR/ctlog/<g>/          RocksDB, one per CT log generation; DIR/ctlog/<g>.head
 //! DIR/tuf/                the TUF repository, served as plain files
-//! DIR/trust_config.json   sigstore-python's ClientTrustConfig
+//! DIR/trust/              the trust files clients are pointed at
 //! DIR/ready.json          the running stack's URL and admin token, for `sigbox token` & co.
 //! ```
+//!
+//! A `.head` file is the last tree head its log handed out (`tlog::store::head` has the
+//! format): a log found shorter than it, or with another root at its size, or gone while it is
+//! there, does not open (see [`open_log`]), and `sigbox fsck` checks the same offline.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
+use tlog::store::{Guarded, RocksStore};
+
+use crate::generations::Generations;
 
 /// Where a stack keeps its state.
 #[derive(Debug)]
@@ -108,19 +119,68 @@ impl StateDir {
     }
 }
 
-/// Writes `bytes` to `path` through a synced temporary file and a rename, so a reader (or a
-/// crash) sees the old file or the new one, never half of one.
+/// Writes `bytes` to `path` (creating its directory) through a synced temporary file, a rename
+/// and a synced directory, so a reader (or a crash) sees the old file or the new one, never
+/// half of one: [`tlog::store::write_atomic`], which the logs' head files use too.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    tlog::store::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+/// A transparency log of the state directory, by the name errors and `sigbox fsck` give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogName {
+    /// CT log generation `g`, in `DIR/ctlog/<g>`.
+    Ctlog(u32),
+    /// Rekor v1 shard `g`, in `DIR/rekor/<g>`.
+    Rekor(u32),
+    /// The Rekor v2 log, in `DIR/rekor-v2/0`.
+    RekorV2,
+}
+
+impl LogName {
+    /// Every log a state with these generations has, in the order `sigbox fsck` checks them.
+    pub fn all(gens: &Generations) -> Vec<Self> {
+        let count = |n: usize| 0..u32::try_from(n).unwrap_or(u32::MAX);
+        count(gens.rekor.len())
+            .map(Self::Rekor)
+            .chain([Self::RekorV2])
+            .chain(count(gens.ctlog.len()).map(Self::Ctlog))
+            .collect()
+    }
+
+    /// The log's RocksDB directory in the state directory `state`.
+    pub fn dir(self, state: &Path) -> PathBuf {
+        match self {
+            Self::Ctlog(g) => state.join("ctlog").join(g.to_string()),
+            Self::Rekor(g) => state.join("rekor").join(g.to_string()),
+            Self::RekorV2 => state.join("rekor-v2").join("0"),
+        }
+    }
+}
+
+impl fmt::Display for LogName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ctlog(g) => write!(f, "ct log {g}"),
+            Self::Rekor(g) => write!(f, "rekor shard {g}"),
+            Self::RekorV2 => f.write_str("rekor v2 log"),
+        }
+    }
+}
+
+/// Opens (or creates) the store of `log` in `dir` as every service runs it (RocksDB, its last
+/// tree head kept beside it), refusing one that lost entries since it last
+/// handed out a tree head: the error names the log, its directory, the kept and found sizes
+/// and the missing entries (`tlog::store::GuardError`).
+pub fn open_log(log: LogName, dir: &Path) -> anyhow::Result<Arc<Guarded<RocksStore>>> {
+    Ok(Arc::new(Guarded::open(
+        &log.to_string(),
+        dir,
+        RocksStore::open,
+    )?))
 }
 
 #[cfg(test)]

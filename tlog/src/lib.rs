@@ -2,7 +2,8 @@
 //!
 //! What it is: RFC 6962 Merkle hashing and proofs (building and verifying), C2SP signed notes
 //! and tlog checkpoints, C2SP tlog-tiles paths, the [`store::LogStore`] contract with an
-//! in-memory store and (feature `rocksdb`) a RocksDB store, and a batching
+//! in-memory store and (feature `rocksdb`) a RocksDB store, [`store::Guarded`], which keeps each
+//! log's last tree head beside it and refuses to open a store that lost entries, and a batching
 //! [`sequencer::Sequencer`] that makes every acknowledged append durable.
 //!
 //! What it is not: no HTTP, no async runtime, no Sigstore types. It builds for clients too:

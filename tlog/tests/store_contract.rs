@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tlog::check::verify_store;
 use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
 use tlog::sequencer::{SequenceError, Sequencer};
-use tlog::store::{Entry, FaultKind, LogStore, MemoryStore};
+use tlog::store::{Entry, FaultKind, Guarded, LogStore, MemoryStore};
 use tlog::{Hash, leaf_hash};
 
 fn entry(i: u64) -> Entry {
@@ -89,6 +89,17 @@ fn contract(store: &impl LogStore) {
 #[test]
 fn memory_store_meets_the_contract() {
     contract(&MemoryStore::new());
+}
+
+#[test]
+fn guarded_store_meets_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    contract(&Guarded::open("test log", &log, |_| Ok(MemoryStore::new())).unwrap());
+    let log = dir.path().join("sequenced");
+    sequencer_contract(Arc::new(
+        Guarded::open("test log", &log, |_| Ok(MemoryStore::new())).unwrap(),
+    ));
 }
 
 #[test]
@@ -202,6 +213,18 @@ mod rocks {
         );
         assert_eq!(store.append(&[entry(77)]).unwrap(), 77);
         verify_store(&store).unwrap();
+    }
+
+    /// Guarded, a reopened store resumes, and its kept head is the tree it left.
+    #[test]
+    fn guarded_rocks_store_meets_the_contract_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        contract(&Guarded::open("test log", &path, RocksStore::open).unwrap());
+        let log = Guarded::open("test log", &path, RocksStore::open).unwrap();
+        assert_eq!(log.tree_size().unwrap(), 301);
+        let kept = log.head_file().read().unwrap().unwrap();
+        assert_eq!((kept.size, kept.root), (301, root_at(&log, 301).unwrap()));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub(crate) mod conformance;
 pub(crate) mod export;
+pub(crate) mod fsck;
 pub(crate) mod rotate;
 pub(crate) mod sign;
 pub(crate) mod token;

@@ -5,6 +5,7 @@ mod cosign_image;
 mod crash;
 mod export;
 mod exposure;
+mod loss;
 mod rotate;
 mod support;
 mod token;

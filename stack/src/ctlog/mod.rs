@@ -14,7 +14,6 @@ use std::sync::{Arc, RwLock};
 
 use crate::generations::Set;
 
-use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::asn1::ObjectIdentifier;
@@ -25,7 +24,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tlog::proof::{consistency_proof, inclusion_proof, root_at};
 use tlog::sequencer::{SequenceError, Sequencer};
-use tlog::store::{Entry, LogStore, RocksStore};
+use tlog::store::{Entry, Guarded, LogStore, RocksStore};
 use tlog::{Hash, leaf_hash};
 use x509_cert::Certificate;
 
@@ -104,8 +103,8 @@ impl CtLogs {
 
 /// One CT log (one key generation).
 pub struct CtLog {
-    store: Arc<RocksStore>,
-    sequencer: Sequencer<RocksStore>,
+    store: Arc<Guarded<RocksStore>>,
+    sequencer: Sequencer<Guarded<RocksStore>>,
     key: SigningKey,
     spki: Vec<u8>,
     log_id: [u8; 32],
@@ -127,10 +126,7 @@ impl CtLog {
     pub fn open(keys: &KeyRing, generation: u32, clock: Clock, dir: &Path) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::Ctlog, generation);
         let (spki, log_id) = crate::keys::log_identity(&key)?;
-        let store = Arc::new(
-            RocksStore::open(dir)
-                .with_context(|| format!("opening CT log at {}", dir.display()))?,
-        );
+        let store = crate::state::open_log(crate::state::LogName::Ctlog(generation), dir)?;
         let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
         Ok(Self {
             store,

@@ -13,7 +13,6 @@ mod shards;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use p256::ecdsa::signature::Signer;
@@ -23,7 +22,7 @@ use tlog::checkpoint::Checkpoint;
 use tlog::note::{EcdsaNoteKey, NoteSigner};
 use tlog::proof::{NodeReader, inclusion_proof, root_at, verify_inclusion};
 use tlog::sequencer::{Appended, SequenceError, Sequencer};
-use tlog::store::{Entry, LogStore, RocksStore};
+use tlog::store::{Entry, Guarded, LogStore, RocksStore};
 use tlog::{Hash, leaf_hash};
 
 use crate::clock::Clock;
@@ -41,8 +40,8 @@ const MAX_BATCH: usize = 256;
 
 /// One Rekor v1 log shard.
 pub struct Rekor {
-    store: Arc<RocksStore>,
-    sequencer: Sequencer<RocksStore>,
+    store: Arc<Guarded<RocksStore>>,
+    sequencer: Sequencer<Guarded<RocksStore>>,
     key: SigningKey,
     spki: Vec<u8>,
     log_id: [u8; 32],
@@ -103,10 +102,7 @@ impl Rekor {
         // Tree IDs are positive int64s in Rekor (Trillian); derive ours from the log ID so it
         // is stable across restarts and distinct per shard.
         let tree_id = (u64::from_be_bytes(log_id[..8].try_into().expect("8 bytes")) >> 1).max(1);
-        let store = Arc::new(
-            RocksStore::open(dir)
-                .with_context(|| format!("opening Rekor log at {}", dir.display()))?,
-        );
+        let store = crate::state::open_log(crate::state::LogName::Rekor(shard), dir)?;
         let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
         let origin = format!("{origin_host} - {tree_id}");
         let note_key = EcdsaNoteKey::rekor_v1_signer(origin_host, key.clone());

@@ -19,7 +19,6 @@ mod wire;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
@@ -27,7 +26,7 @@ use tlog::checkpoint::Checkpoint;
 use tlog::note::EcdsaNoteKey;
 use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
 use tlog::sequencer::{SequenceError, Sequencer};
-use tlog::store::{Entry, LogStore, RocksStore};
+use tlog::store::{Entry, Guarded, LogStore, RocksStore};
 use tlog::tile::{TILE_HEIGHT, TILE_WIDTH, Tile};
 use tlog::{Hash, leaf_hash};
 
@@ -45,8 +44,8 @@ pub const PATH_PREFIX: &str = "/rekor-v2";
 
 /// The Rekor v2 log.
 pub struct RekorV2 {
-    store: Arc<RocksStore>,
-    sequencer: Sequencer<RocksStore>,
+    store: Arc<Guarded<RocksStore>>,
+    sequencer: Sequencer<Guarded<RocksStore>>,
     spki: Vec<u8>,
     log_id: [u8; 32],
     origin: String,
@@ -96,10 +95,7 @@ impl RekorV2 {
     ) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::RekorV2, 0);
         let (spki, log_id) = crate::keys::log_identity(&key)?;
-        let store = Arc::new(
-            RocksStore::open(dir)
-                .with_context(|| format!("opening the Rekor v2 log at {}", dir.display()))?,
-        );
+        let store = crate::state::open_log(crate::state::LogName::RekorV2, dir)?;
         let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
         Ok(Self {
             store,

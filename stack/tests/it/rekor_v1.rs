@@ -1045,14 +1045,15 @@ async fn serve(
 async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
     use stack::rekor::Rekor;
     use std::sync::Arc;
-    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // Inside the temporary directory: the log's kept head (`0.head`) sits beside it.
+    let dir = tmp.path().join("0");
     let keys = stack::KeyRing::new("restart-test");
     let clock = stack::Clock::system();
     let client = reqwest::Client::new();
     let key = SigningKey::from_slice(&[31; 32]).unwrap();
 
-    let rekor =
-        Arc::new(Rekor::open(&keys, 0, 0, clock.clone(), dir.path(), "rekor.test").unwrap());
+    let rekor = Arc::new(Rekor::open(&keys, 0, 0, clock.clone(), &dir, "rekor.test").unwrap());
     let tree_id = rekor.tree_id();
     let (url, stop, task) = serve(rekor.clone()).await;
     let mut uuids = Vec::new();
@@ -1073,7 +1074,7 @@ async fn log_survives_restart_with_the_same_tree_and_checkpoint() {
     task.await.unwrap();
     drop(rekor);
 
-    let rekor = Arc::new(Rekor::open(&keys, 0, 0, clock, dir.path(), "rekor.test").unwrap());
+    let rekor = Arc::new(Rekor::open(&keys, 0, 0, clock, &dir, "rekor.test").unwrap());
     assert_eq!(rekor.tree_id(), tree_id);
     assert_eq!(rekor.tree_size(), 7);
     let (url, _stop, _task) = serve(rekor.clone()).await;

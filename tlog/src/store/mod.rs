@@ -1,10 +1,13 @@
-//! Log storage: the [`LogStore`] contract, an in-memory store that enforces it, and (feature
-//! `rocksdb`) the RocksDB store the stack runs on.
+//! Log storage: the [`LogStore`] contract, an in-memory store that enforces it, (feature
+//! `rocksdb`) the RocksDB store the stack runs on, and [`Guarded`], which keeps each log's
+//! last tree head beside it and refuses a store that lost entries (see [`head`]).
 
+pub mod head;
 mod memory;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 
+pub use head::{GuardError, Guarded, HeadFile, TreeHead, write_atomic};
 pub use memory::{FaultKind, MemoryStore};
 #[cfg(feature = "rocksdb")]
 pub use rocks::RocksStore;

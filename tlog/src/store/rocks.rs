@@ -89,7 +89,18 @@ impl RocksStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
-        let db = DB::open(&opts, path).map_err(backend)?;
+        Self::with_db(DB::open(&opts, path).map_err(backend)?)
+    }
+
+    /// Opens the existing store in `path` read-only, for checking it (`sigbox fsck`): nothing
+    /// on disk changes, and RocksDB's lock is not taken, so it works beside a running stack,
+    /// on the store as its write-ahead log stands at the moment of opening. Appends fail.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let opts = Options::default();
+        Self::with_db(DB::open_for_read_only(&opts, path, false).map_err(backend)?)
+    }
+
+    fn with_db(db: DB) -> Result<Self, StoreError> {
         let size = match db.get(b"s").map_err(backend)? {
             Some(v) => u64_of(&v)?,
             None => 0,
