@@ -282,7 +282,7 @@ pub fn client_from_spec(
         "sigbox-lib" => Box::new(SigboxLib),
         "cosign-v3" => Box::new(Cosign::new("cosign-v3", tools.go_tool("cosign-v3")?, false)),
         "cosign-v2" => Box::new(Cosign::new("cosign-v2", tools.go_tool("cosign-v2")?, true)),
-        "sigstore-rs" => Box::new(SigstoreRs),
+        "sigstore-rs" => Box::new(SigstoreRs::installed(&tools.dir)?),
         "sigstore-rust" => Box::new(SigstoreRust::installed(&tools.dir)?),
         "sigstore-java" => Box::new(SigstoreJava::installed(&tools.dir)?),
         "gitsign" => Box::new(Gitsign {
@@ -393,10 +393,20 @@ mod tests {
         assert!(client("sigbox").no_tuf().is_none());
         assert!(client("sigbox-lib").no_tuf().is_none());
         assert!(
-            client("sigstore-rs")
+            SigstoreRs::new("/sigstore-rs-conformance")
                 .no_tuf()
                 .unwrap()
                 .contains("sigstore-rs 0.15")
+        );
+        // Not installed there: a message that says where it was looked for and what to run.
+        let missing = client_from_spec("sigstore-rs", &tools, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains(
+                "/nonexistent/tools/sigstore-rust-target/release/sigstore-rs-conformance"
+            ) && missing.contains("tools/install"),
+            "{missing}"
         );
         assert!(
             client("cmd:/bin/other")

@@ -1,11 +1,14 @@
-//! sigstore-rs (the `sigstore` crate), verifying only.
+//! sigstore-rs (the `sigstore` crate, 0.15), verifying only, through our `verify-bundle` CLI over
+//! it in `tools/sigstore-rs` (its own workspace, built by `tools/install`, so the test-only
+//! client is not linked into the sigbox binary).
 
-use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
-use super::{Client, Outcome, SignRequest, VerifyRequest};
+use anyhow::bail;
 
-/// sigstore-rs (the `sigstore` crate), verifying in this process against the trusted root
-/// file.
+use super::{CliProtocol, Client, Outcome, SignRequest, VerifyRequest};
+
+/// sigstore-rs, driven through `tools/sigstore-rs`'s binary.
 ///
 /// It does not sign: sigstore-rs 0.15's signing flow cannot be pointed at a private stack. A
 /// `bundle::sign::SigningContext` comes from `production()` (the public-good Fulcio, Rekor and
@@ -14,8 +17,8 @@ use super::{Client, Outcome, SignRequest, VerifyRequest};
 /// (sigstore/sigstore-rs#562). Composing its lower-level Fulcio and Rekor clients by hand would
 /// test our composition, not sigstore-rs's flow (which also checks the SCT before logging). So
 /// it is [`Client::verify_only`].
-#[derive(Debug, Clone, Copy)]
-pub struct SigstoreRs;
+#[derive(Debug, Clone)]
+pub struct SigstoreRs(CliProtocol);
 
 /// Why [`SigstoreRs`] does not sign.
 const SIGSTORE_RS_CANNOT_SIGN: &str = "sigstore-rs 0.15 cannot sign against a private stack: \
@@ -23,38 +26,36 @@ const SIGSTORE_RS_CANNOT_SIGN: &str = "sigstore-rs 0.15 cannot sign against a pr
     keyring argument (crypto::keyring::Keyring) is crate-private (sigstore/sigstore-rs#562)";
 
 impl SigstoreRs {
-    fn try_verify(req: &VerifyRequest) -> anyhow::Result<String> {
-        use sigstore::bundle::Bundle;
-        use sigstore::bundle::verify::blocking::Verifier;
-        use sigstore::bundle::verify::{ArtifactDigest, policy::Identity};
-        use sigstore::trust::sigstore::SigstoreTrustRoot;
-        let root =
-            SigstoreTrustRoot::from_trusted_root_json_unchecked(&std::fs::read(&req.trusted_root)?)
-                .map_err(|e| anyhow::anyhow!("trusted root: {e}"))?;
-        let bundle: Bundle = serde_json::from_slice(&std::fs::read(&req.bundle)?)
-            .map_err(|e| anyhow::anyhow!("bundle: {e}"))?;
-        let digest: [u8; 32] = Sha256::digest(std::fs::read(&req.artifact)?).into();
-        let policy = Identity::new(req.identity.clone(), req.issuer.clone());
-        // The blocking verifier runs its own runtime: keep it off any async worker.
-        std::thread::scope(|scope| {
-            scope
-                .spawn(move || {
-                    let verifier = Verifier::new(Default::default(), root)
-                        .map_err(|e| anyhow::anyhow!("verifier: {e}"))?;
-                    verifier
-                        .verify_digest_with(ArtifactDigest::Sha256(digest), bundle, &policy, true)
-                        .map_err(|e| anyhow::anyhow!("{e:?}"))
-                })
-                .join()
-                .map_err(|_| anyhow::anyhow!("sigstore-rs panicked"))?
-        })?;
-        Ok("OK".to_owned())
+    /// The column's name.
+    pub const NAME: &str = "sigstore-rs";
+
+    /// Drives the binary at `program`.
+    pub fn new(program: impl Into<PathBuf>) -> Self {
+        Self(CliProtocol::new(Self::NAME, program))
+    }
+
+    /// Where `tools/install` builds the binary, under `tools_dir` (`$SIGBOX_TOOLS`); it shares
+    /// sigstore-rust's target directory, and so most of its dependencies' builds.
+    pub fn binary(tools_dir: &Path) -> PathBuf {
+        tools_dir.join("sigstore-rust-target/release/sigstore-rs-conformance")
+    }
+
+    /// The binary `tools/install` built; an error when it is not there.
+    pub fn installed(tools_dir: &Path) -> anyhow::Result<Self> {
+        let bin = Self::binary(tools_dir);
+        if !bin.exists() {
+            bail!(
+                "sigstore-rs: no {} (run `tools/install`, or set SIGBOX_TOOLS)",
+                bin.display()
+            );
+        }
+        Ok(Self::new(bin))
     }
 }
 
 impl Client for SigstoreRs {
     fn name(&self) -> &str {
-        "sigstore-rs"
+        self.0.name()
     }
 
     fn verify_only(&self) -> Option<&str> {
@@ -66,13 +67,7 @@ impl Client for SigstoreRs {
     }
 
     fn verify(&self, req: &VerifyRequest) -> Outcome {
-        match Self::try_verify(req) {
-            Ok(output) => Outcome {
-                passed: true,
-                output,
-            },
-            Err(e) => Outcome::error(format!("error: {e:#}")),
-        }
+        self.0.verify(req)
     }
 
     fn no_tuf(&self) -> Option<&str> {
