@@ -26,7 +26,22 @@ bench:
     cargo bench -p stack --bench rekor
 
 # What CI runs, after .ci/run has installed the tools.
-ci: lint test conformance conformance-rekor-v2
+ci: lint test fuzz-smoke conformance conformance-rekor-v2
+
+# Fuzz TARGET (every target in turn when empty) for SECONDS each, under nice, on stable with
+# no sanitizer (fuzz/run: its own target dir, so the main build is untouched). New inputs are
+# kept in $HOME/.cache/sigbox-fuzz-corpus/; a crash's input lands in fuzz/artifacts/TARGET/.
+fuzz TARGET="" SECONDS="600":
+    fuzz/run long "{{TARGET}}" "{{SECONDS}}"
+
+# Every fuzz target for about 5 s from its seed corpus (a minute in all); writes nothing
+# that is committed.
+fuzz-smoke:
+    fuzz/run smoke
+
+# Rewrites the committed seed corpus (fuzz/corpus/) with fuzz/tests/seeds.rs.
+fuzz-seeds:
+    fuzz/run seeds
 
 # Install the third-party clients the tests drive, pinned (tools/install: Python venv, npm
 # packages, Go tools; cached under $HOME/.cache).

@@ -1,0 +1,25 @@
+//! `POST /api/v1/log/entries` with a fuzzed body, every kind (hashedrekord, dsse, intoto): no
+//! panic, no 5xx, and a refusal logs nothing.
+#![no_main]
+
+use axum::http::{Method, header};
+use libfuzzer_sys::fuzz_target;
+use sigbox_fuzz::harness::{Harness, request};
+
+fuzz_target!(|data: &[u8]| {
+    let h = Harness::get();
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    let Some(req) = request(Method::POST, "/api/v1/log/entries", &json, data.to_vec()) else {
+        return;
+    };
+    let before = h.log_sizes();
+    let answer = h.send(req);
+    if answer.status.is_client_error() {
+        assert_eq!(
+            h.log_sizes(),
+            before,
+            "a {} changed the logs",
+            answer.status
+        );
+    }
+});
