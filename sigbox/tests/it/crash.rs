@@ -35,6 +35,16 @@ pub(crate) fn hashedrekord(key: &SigningKey, artifact: &[u8]) -> serde_json::Val
     })
 }
 
+/// The `hashes` of a proof answer (hex strings), parsed; a malformed answer panics.
+fn proof_hashes(proof: &serde_json::Value) -> Vec<tlog::Hash> {
+    proof["hashes"]
+        .as_array()
+        .expect("a hashes array")
+        .iter()
+        .map(|h| tlog::Hash::from_hex(h.as_str().expect("a hex string")).expect("a hash"))
+        .collect()
+}
+
 /// An acknowledged append: its index, its body as the log answered it, and the checkpoint
 /// that came with it.
 pub(crate) type Ack = (u64, Vec<u8>, String);
@@ -190,12 +200,7 @@ fn log_survives_kill_during_appends() {
         .unwrap()
         .json()
         .unwrap();
-    let hashes: Vec<tlog::Hash> = proof["hashes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
-        .collect();
+    let hashes = proof_hashes(&proof);
     tlog::proof::verify_consistency(old_size, new_size, &hashes, &old_root, &new_root)
         .expect("the log after restart is consistent with the last checkpoint before the kill");
 }
@@ -470,12 +475,7 @@ impl Seen {
                 root.to_hex().as_str(),
                 "v1 entry {index}"
             );
-            let hashes: Vec<tlog::Hash> = proof["hashes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
-                .collect();
+            let hashes = proof_hashes(proof);
             let leaf = tlog::leaf_hash(&B64.decode(body).unwrap());
             let local = proof["logIndex"].as_u64().unwrap();
             tlog::proof::verify_inclusion(&leaf, local, size, &hashes, &root)
@@ -501,12 +501,7 @@ impl Seen {
             let proof = get(format!(
                 "{url}/api/v1/log/proof?firstSize={old_size}&lastSize={size}&treeID={id}"
             ));
-            let hashes: Vec<tlog::Hash> = proof["hashes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| tlog::Hash::from_hex(h.as_str().unwrap()).unwrap())
-                .collect();
+            let hashes = proof_hashes(&proof);
             tlog::proof::verify_consistency(old_size, size, &hashes, &old_root, &root)
                 .unwrap_or_else(|e| panic!("shard {id}: {old_size} -> {size}: {e}"));
         }
