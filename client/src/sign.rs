@@ -208,28 +208,91 @@ impl Http {
     }
 }
 
-/// Signs `payload` with a certificate for `token`, logs it, and returns the bundle v0.3.
+/// What a signer brings of its own: the key, and the nonce of its timestamp request. [`sign`]
+/// uses an [`EphemeralKey`]; a test that wants the same bundle twice brings a seeded key that
+/// signs with RFC 6979 nonces.
+pub trait Signer {
+    /// The public key: a DER SubjectPublicKeyInfo of a P-256 key.
+    fn public_key_der(&self) -> &[u8];
+    /// An ECDSA P-256 SHA-256 signature over `message`, DER-encoded.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
+    /// The nonce of the RFC 3161 request (made positive and minimal before it is sent).
+    fn timestamp_nonce(&self) -> Result<[u8; 8], SignError>;
+}
+
+/// A fresh P-256 key for one signature, as keyless clients make, and random nonces.
+pub struct EphemeralKey {
+    key: EcdsaKeyPair,
+    spki: Vec<u8>,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for EphemeralKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EphemeralKey").finish_non_exhaustive()
+    }
+}
+
+impl EphemeralKey {
+    /// A new key from the system's randomness.
+    pub fn generate() -> Result<Self, SignError> {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+            .map_err(|e| SignError::Crypto(format!("generating a key: {e}")))?;
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
+            .map_err(|e| SignError::Crypto(format!("loading the key: {e}")))?;
+        let spki = key
+            .public_key()
+            .as_der()
+            .map_err(|e| SignError::Crypto(format!("encoding the public key: {e}")))?
+            .as_ref()
+            .to_vec();
+        Ok(Self { key, spki, rng })
+    }
+}
+
+impl Signer for EphemeralKey {
+    fn public_key_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.key
+            .sign(&self.rng, message)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|e| SignError::Crypto(format!("signing: {e}")))
+    }
+
+    fn timestamp_nonce(&self) -> Result<[u8; 8], SignError> {
+        let mut nonce = [0u8; 8];
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|e| SignError::Crypto(format!("nonce: {e}")))?;
+        Ok(nonce)
+    }
+}
+
+/// Signs `payload` with a certificate for `token` and a fresh key, logs it, and returns the
+/// bundle v0.3.
 pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Value, SignError> {
+    sign_with(services, token, payload, &EphemeralKey::generate()?)
+}
+
+/// [`sign`] with `signer`'s key and nonce.
+pub fn sign_with(
+    services: &Services,
+    token: &str,
+    payload: Payload<'_>,
+    signer: &dyn Signer,
+) -> Result<Value, SignError> {
     let http = Http {
         client: reqwest::blocking::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| SignError::Crypto(format!("HTTP client: {e}")))?,
     };
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
-        .map_err(|e| SignError::Crypto(format!("generating a key: {e}")))?;
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
-        .map_err(|e| SignError::Crypto(format!("loading the key: {e}")))?;
-    let spki = key
-        .public_key()
-        .as_der()
-        .map_err(|e| SignError::Crypto(format!("encoding the public key: {e}")))?;
-    let sign_bytes = |msg: &[u8]| -> Result<Vec<u8>, SignError> {
-        key.sign(&rng, msg)
-            .map(|s| s.as_ref().to_vec())
-            .map_err(|e| SignError::Crypto(format!("signing: {e}")))
-    };
+    let spki = signer.public_key_der();
+    let sign_bytes = |msg: &[u8]| signer.sign(msg);
 
     // 1. Fulcio.
     let subject = token_subject(token)?;
@@ -240,7 +303,7 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
         &json!({
             "credentials": {"oidcIdentityToken": token},
             "publicKeyRequest": {
-                "publicKey": {"algorithm": "ECDSA", "content": pem("PUBLIC KEY", spki.as_ref())},
+                "publicKey": {"algorithm": "ECDSA", "content": pem("PUBLIC KEY", spki)},
                 "proofOfPossession": B64.encode(&proof),
             }
         }),
@@ -337,7 +400,7 @@ pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Va
         json!({"rawBytes": B64.encode(&leaf_der)}),
     );
     if let Some(tsa) = &services.tsa {
-        let stamp = timestamp(&http, tsa, &signature, &rng)?;
+        let stamp = timestamp(&http, tsa, &signature, signer.timestamp_nonce()?)?;
         material.insert(
             "timestampVerificationData".into(),
             json!({"rfc3161Timestamps": [{"signedTimestamp": B64.encode(stamp)}]}),
@@ -532,12 +595,9 @@ fn timestamp(
     http: &Http,
     url: &str,
     signature: &[u8],
-    rng: &SystemRandom,
+    mut nonce: [u8; 8],
 ) -> Result<Vec<u8>, SignError> {
     use x509_tsp::{MessageImprint, TimeStampReq, TspVersion};
-    let mut nonce = [0u8; 8];
-    rng.fill(&mut nonce)
-        .map_err(|e| SignError::Crypto(format!("nonce: {e}")))?;
     // Positive and minimal as DER wants: top bit clear, first byte non-zero.
     nonce[0] = (nonce[0] & 0x7f) | 0x01;
     let request = TimeStampReq {

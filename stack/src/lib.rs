@@ -72,6 +72,45 @@ pub fn derived_admin_token(seed: &str) -> String {
     )
 }
 
+/// A base URL given with [`StackBuilder::public_url`], and the host Rekor names itself by.
+struct PublicUrl {
+    url: String,
+    /// Rekor names itself in checkpoints by its hostname, without a port
+    /// (`rekor_server.hostname`; rekor-tiles' `--hostname`): clients match the URL's host,
+    /// sigstore-java `getBaseUrl().getHost()`, sigstore-go `url.Hostname()` (an IPv6 address
+    /// without its brackets).
+    host: String,
+}
+
+impl PublicUrl {
+    fn parse(url: &str) -> anyhow::Result<Self> {
+        let bad = |why: &str| anyhow::anyhow!("public URL {url:?}: {why}");
+        let uri: ::http::Uri = url.parse().map_err(|e| bad(&format!("not a URL: {e}")))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) {
+            return Err(bad("the scheme must be http or https"));
+        }
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("no host"))?;
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(bad(
+                "the services are served at the root: give no path or query",
+            ));
+        }
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(bad("give no user or password"));
+        }
+        Ok(Self {
+            url: url.trim_end_matches('/').to_owned(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+        })
+    }
+}
+
 /// Configures and starts a [`Stack`].
 #[derive(Debug, Clone)]
 pub struct StackBuilder {
@@ -84,6 +123,7 @@ pub struct StackBuilder {
     tuf_expiry: tuf_repo::Expiry,
     rekor_v2_signing: bool,
     connections: http::ConnectionLimits,
+    public_url: Option<String>,
 }
 
 impl Default for StackBuilder {
@@ -98,6 +138,7 @@ impl Default for StackBuilder {
             tuf_expiry: tuf_repo::Expiry::default(),
             rekor_v2_signing: false,
             connections: http::ConnectionLimits::from_process(),
+            public_url: None,
         }
     }
 }
@@ -171,7 +212,21 @@ impl StackBuilder {
     }
 
     /// Opens the state, binds the listener and serves until [`Stack::shutdown`] or drop.
+    /// The base URL the stack names itself by (in the trust material, tokens and checkpoint
+    /// origins), where clients reach it through a proxy, a port forward or a name of its own
+    /// rather than at the listener: `http[s]://HOST[:PORT]`, no path. By default
+    /// `http://<the bound address>`.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     pub async fn start(self) -> anyhow::Result<Stack> {
+        let public = self
+            .public_url
+            .as_deref()
+            .map(PublicUrl::parse)
+            .transpose()?;
         let state = match &self.state {
             Some(dir) => StateDir::open(dir, &self.seed, self.clock.unix())?,
             None => StateDir::ephemeral(&self.seed, self.clock.unix())?,
@@ -180,7 +235,10 @@ impl StackBuilder {
             .await
             .with_context(|| format!("listening on {}", self.listen))?;
         let addr = listener.local_addr()?;
-        let url = format!("http://{addr}");
+        let (url, log_host) = match public {
+            Some(p) => (p.url, p.host),
+            None => (format!("http://{addr}"), addr.ip().to_string()),
+        };
         let keys = KeyRing::new(&self.seed);
         let admin_token = self
             .admin_token
@@ -204,10 +262,6 @@ impl StackBuilder {
                 default_identity: fake_oidc::MintRequest::default(),
             })
         };
-        // Rekor names itself in checkpoints by its hostname, without a port
-        // (`rekor_server.hostname`; rekor-tiles' `--hostname`): clients match the URL's host,
-        // sigstore-java `getBaseUrl().getHost()`, sigstore-go `url.Hostname()`.
-        let log_host = addr.ip().to_string();
         let mut shards = Vec::new();
         for (g, span) in gens.rekor.iter().enumerate() {
             shards.push(Arc::new(rekor::Rekor::open(
@@ -355,6 +409,8 @@ pub struct Stack {
 pub struct Ready {
     /// The one URL of every service (also the OIDC issuer).
     pub url: String,
+    /// The address the stack listens on (the URL's, unless a public URL was given).
+    pub listen: SocketAddr,
     /// The state directory.
     pub state_dir: PathBuf,
     /// Whether the state directory is removed on exit.
@@ -409,12 +465,13 @@ impl Stack {
         StackBuilder::default()
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    /// The base URL clients are given, e.g. `http://127.0.0.1:41234` (or the
+    /// [`StackBuilder::public_url`]).
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// The bound address.
+    /// The bound address (where the URL points, unless a public URL was given).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -509,6 +566,7 @@ impl Stack {
         let public_keys = public_keys(&self.seed, &self.generations());
         Ready {
             url: self.url.clone(),
+            listen: self.addr,
             state_dir: self.state.path().to_path_buf(),
             ephemeral: self.state.is_ephemeral(),
             seed: self.seed.clone(),
@@ -553,6 +611,32 @@ impl Drop for Stack {
         self.refresher.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn a_public_url_is_a_bare_origin() {
+        let p = PublicUrl::parse("http://sigbox.test:8080/").unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.host.as_str()),
+            ("http://sigbox.test:8080", "sigbox.test")
+        );
+        assert_eq!(PublicUrl::parse("https://[::1]:8443").unwrap().host, "::1");
+        for (bad, why) in [
+            ("sigbox.test:8080", "scheme"),
+            ("ftp://sigbox.test", "scheme"),
+            ("http://sigbox.test/prefix", "path"),
+            ("http://sigbox.test/?q=1", "query"),
+            ("http://user:pw@sigbox.test", "password"),
+            ("http://", "URL"),
+        ] {
+            let e = PublicUrl::parse(bad).err().unwrap().to_string();
+            assert!(e.contains(bad) && e.contains(why), "{bad}: {e}");
         }
     }
 }

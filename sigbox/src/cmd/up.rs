@@ -52,6 +52,11 @@ pub(crate) struct Args {
     /// Without it clients sign to Rekor v1; the trusted root lists the v2 log either way.
     #[arg(long)]
     rekor_v2: bool,
+    /// The base URL clients reach the stack at, when it is not the listener's own (behind a
+    /// proxy or a port forward, or a fixed name such as `http://sigbox.test:8080`): it is the
+    /// URL in the trust files, the token issuer and the checkpoint origins.
+    #[arg(long, env = "SIGBOX_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 /// 1 to [`tuf_repo::Expiry::MAX_DAYS`] days: clap names the flag and the range when a value
@@ -124,6 +129,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
     if let Some(token) = args.admin_token {
         builder = builder.admin_token(token);
+    }
+    if let Some(url) = args.public_url {
+        builder = builder.public_url(url);
     }
     // Handlers go in before the ready line: a supervisor that signals as soon
     // as it reads it must get a clean shutdown, not the default SIGINT death.

@@ -118,6 +118,51 @@ fn admin_endpoints_need_the_token() {
     assert_eq!(now["now"], "2026-01-01T00:10:00Z");
 }
 
+/// `--public-url` names the stack in what clients read; it still answers on its listener,
+/// which the ready object gives. A URL with a path or another scheme is refused at start.
+#[test]
+fn public_url_names_the_stack_and_the_ready_object_gives_the_listener() {
+    let up = Up::start(&["--ephemeral", "--public-url", "http://sigbox.test:8080/"]);
+    assert_eq!(up.url(), "http://sigbox.test:8080");
+    assert_eq!(up.ready["tuf_url"], "http://sigbox.test:8080/tuf");
+    let listen = up.ready["listen"].as_str().unwrap().to_owned();
+    assert!(listen.starts_with("127.0.0.1:"), "{listen}");
+    let config =
+        std::fs::read_to_string(up.ready["trust_files"]["signing_config"].as_str().unwrap())
+            .unwrap();
+    assert!(
+        config.contains("\"url\": \"http://sigbox.test:8080\""),
+        "{config}"
+    );
+    assert!(!config.contains(&listen), "{config}");
+    let checkpoint = reqwest::blocking::get(format!("http://{listen}/rekor-v2/api/v2/checkpoint"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(checkpoint.starts_with("sigbox.test\n"), "{checkpoint}");
+    up.terminate();
+
+    for bad in ["http://sigbox.test/prefix", "ftp://sigbox.test"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigbox"))
+            .args([
+                "up",
+                "--ephemeral",
+                "--listen",
+                "127.0.0.1:0",
+                "--public-url",
+                bad,
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            stderr.contains(bad) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+}
+
 #[test]
 fn tuf_lifetimes_out_of_range_are_refused_at_start_without_a_panic() {
     for (flag, days) in [
