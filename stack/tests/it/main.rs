@@ -5,6 +5,7 @@ mod errors;
 mod faults;
 mod fulcio;
 mod fulcio_python;
+mod golden;
 mod real_clients;
 mod rekor_python;
 mod rekor_v1;
