@@ -1,7 +1,8 @@
 //! Rekor entries: the body against the bundle, the signed entry timestamp (v1), the inclusion
 //! proof and the checkpoint (C2SP signed note) it leads to.
 
-use serde_json::Value;
+use formats::rekor_v1::{self, KindVersion, ParseError, SetPayload};
+use formats::rekor_v2;
 use tlog::checkpoint::Checkpoint;
 use tlog::note::{NoteVerifier, SignedNote};
 
@@ -10,7 +11,7 @@ use crate::dsse::pae;
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::{HashAlg, KeyKind, PublicKey};
 use crate::trust::{LogInstance, TrustedRoot};
-use crate::wire::{b64, b64_encode, fmt_time, pem_decode, sha256, url_authority, url_host};
+use crate::wire::{b64, fmt_time, pem_decode, sha256, url_authority, url_host};
 
 /// Who signed, as the log entry must name it.
 #[derive(Debug, Clone, Copy)]
@@ -31,23 +32,8 @@ pub(crate) struct EntryOutcome<'a> {
     pub(crate) v2: bool,
 }
 
-fn field<'v>(v: &'v Value, path: &[&str]) -> Result<&'v Value> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p).ok_or_else(|| {
-            VerifyError::new(format!("tlog entry body has no {}", path.join(".")))
-        })?;
-    }
-    Ok(cur)
-}
-
-fn str_field<'v>(v: &'v Value, path: &[&str]) -> Result<&'v str> {
-    field(v, path)?.as_str().ok_or_else(|| {
-        VerifyError::new(format!(
-            "tlog entry body {} is not a string",
-            path.join(".")
-        ))
-    })
+fn malformed(e: ParseError) -> VerifyError {
+    VerifyError::new(format!("tlog entry body is malformed: {e}"))
 }
 
 /// Checks a v1 `publicKey`/`verifier` (base64 of PEM) names the signer.
@@ -67,66 +53,54 @@ fn check_pem_signer(b64_pem: &str, signer: SignerId<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Checks a v2 `verifier` object names the signer.
-fn check_v2_signer(verifier: &Value, signer: SignerId<'_>) -> Result<()> {
-    let ok = match signer {
-        SignerId::Cert(c) => {
-            b64(
-                "tlog entry verifier certificate",
-                str_field(verifier, &["x509Certificate", "rawBytes"])?,
-            )? == c
-        }
-        SignerId::Key(k) => {
-            b64(
-                "tlog entry verifier key",
-                str_field(verifier, &["publicKey", "rawBytes"])?,
-            )? == k
-        }
+/// Checks a v2 `verifier` names the signer.
+fn check_v2_signer(verifier: &rekor_v2::Verifier, signer: SignerId<'_>) -> Result<()> {
+    let (what, logged, want) = match signer {
+        SignerId::Cert(c) => ("certificate", verifier.x509_certificate.as_ref(), c),
+        SignerId::Key(k) => ("key", verifier.public_key.as_ref(), k),
     };
+    let logged =
+        logged.ok_or_else(|| VerifyError::new(format!("tlog entry verifier has no {what}")))?;
     ensure!(
-        ok,
+        b64(&format!("tlog entry verifier {what}"), &logged.raw_bytes)? == want,
         "tlog entry's verifier does not match the bundle's signing material"
     );
     Ok(())
 }
 
-fn check_sha256_hex(v: &Value, path: &[&str], want: &[u8; 32], what: &str) -> Result<()> {
-    let alg = str_field(v, &[path, &["algorithm"]].concat())?;
+fn check_sha256_hex(h: &rekor_v1::HashValue, want: &[u8; 32], what: &str) -> Result<()> {
     ensure!(
-        alg == "sha256",
-        "tlog entry {what} algorithm `{alg}` is not sha256"
+        h.algorithm == "sha256",
+        "tlog entry {what} algorithm `{}` is not sha256",
+        h.algorithm
     );
-    let value = str_field(v, &[path, &["value"]].concat())?;
     ensure!(
-        value.eq_ignore_ascii_case(&hex::encode(want)),
+        h.value.eq_ignore_ascii_case(&hex::encode(want)),
         "tlog entry {what} does not match the bundle"
     );
     Ok(())
 }
 
-fn check_sha256_b64(v: &Value, path: &[&str], want: &[u8; 32], what: &str) -> Result<()> {
-    let alg = str_field(v, &[path, &["algorithm"]].concat())?;
+fn check_sha256_b64(h: &rekor_v2::HashOutput, want: &[u8; 32], what: &str) -> Result<()> {
     ensure!(
-        alg == "SHA2_256",
-        "tlog entry {what} algorithm `{alg}` is not SHA2_256"
+        h.algorithm == "SHA2_256",
+        "tlog entry {what} algorithm `{}` is not SHA2_256",
+        h.algorithm
     );
-    let value = b64(what, str_field(v, &[path, &["digest"]].concat())?)?;
-    ensure!(value == want, "tlog entry {what} does not match the bundle");
+    ensure!(
+        b64(what, &h.digest)? == want,
+        "tlog entry {what} does not match the bundle"
+    );
     Ok(())
 }
 
-/// Checks the entry's body describes this bundle's signature.
-/// The logged signatures at `path` in `at`, each with the envelope signature it must equal;
-/// refused unless there are as many of one as of the other.
-fn paired<'a, 'b>(
-    at: &'a Value,
-    path: &[&str],
+/// The logged signatures, each with the envelope signature it must equal; refused unless
+/// there are as many of one as of the other.
+fn paired<'a, 'b, T>(
+    logged: &'a [T],
     envelope: &'b [Vec<u8>],
     what: &str,
-) -> Result<std::iter::Zip<std::slice::Iter<'a, Value>, std::slice::Iter<'b, Vec<u8>>>> {
-    let logged = field(at, path)?
-        .as_array()
-        .ok_or_else(|| VerifyError::new(format!("tlog entry {what} signatures is not a list")))?;
+) -> Result<std::iter::Zip<std::slice::Iter<'a, T>, std::slice::Iter<'b, Vec<u8>>>> {
     ensure!(
         logged.len() == envelope.len(),
         "tlog entry has {} {what} signatures, the envelope {}",
@@ -136,92 +110,81 @@ fn paired<'a, 'b>(
     Ok(logged.iter().zip(envelope))
 }
 
+/// Checks the entry's body describes this bundle's signature.
 fn check_body(
     entry: &TlogEntry,
     content: &Content,
     artifact_digest: &[u8; 32],
     signer: SignerId<'_>,
 ) -> Result<()> {
-    let body: Value = serde_json::from_slice(&entry.body)
-        .map_err(|e| VerifyError::new(format!("tlog entry body is not JSON: {e}")))?;
-    let kind = str_field(&body, &["kind"])?;
-    let api = str_field(&body, &["apiVersion"])?;
+    let kv = KindVersion::of_body(&entry.body).map_err(malformed)?;
     ensure!(
-        kind == entry.kind && api == entry.version,
-        "tlog entry body is {kind} {api} but its kindVersion says {} {}",
+        kv.kind == entry.kind && kv.api_version == entry.version,
+        "tlog entry body is {} {} but its kindVersion says {} {}",
+        kv.kind,
+        kv.api_version,
         entry.kind,
         entry.version
     );
-    match (kind, api, content) {
-        ("hashedrekord", "0.0.1", Content::MessageSignature { signature, .. }) => {
-            check_sha256_hex(
-                &body,
-                &["spec", "data", "hash"],
-                artifact_digest,
-                "artifact hash",
-            )?;
-            let sig = b64(
-                "tlog entry signature",
-                str_field(&body, &["spec", "signature", "content"])?,
-            )?;
+    if kv.api_version == "0.0.2" && kv.kind != "intoto" {
+        let body = rekor_v2::Body::parse(&entry.body).map_err(malformed)?;
+        return check_v2_body(&body, content, artifact_digest, signer);
+    }
+    let body = rekor_v1::Body::parse(&entry.body).map_err(malformed)?;
+    match (&body, content) {
+        (rekor_v1::Body::HashedRekord(spec), Content::MessageSignature { signature, .. }) => {
+            check_sha256_hex(&spec.data.hash, artifact_digest, "artifact hash")?;
+            let sig = b64("tlog entry signature", &spec.signature.content)?;
             ensure!(
                 &sig == signature,
                 "tlog entry signature does not match the bundle's signature"
             );
-            check_pem_signer(
-                str_field(&body, &["spec", "signature", "publicKey", "content"])?,
-                signer,
-            )
+            check_pem_signer(&spec.signature.public_key.content, signer)
         }
-        ("dsse", "0.0.1", Content::Dsse(env)) => {
+        (rekor_v1::Body::Dsse(spec), Content::Dsse(env)) => {
             check_sha256_hex(
-                &body,
-                &["spec", "payloadHash"],
+                &spec.payload_hash,
                 &sha256(&env.payload),
                 "DSSE payload hash",
             )?;
-            for (logged, sig) in paired(&body, &["spec", "signatures"], &env.signatures, "DSSE")? {
-                let s = b64(
-                    "tlog entry DSSE signature",
-                    str_field(logged, &["signature"])?,
-                )?;
+            for (logged, sig) in paired(&spec.signatures, &env.signatures, "DSSE")? {
+                let s = b64("tlog entry DSSE signature", &logged.signature)?;
                 ensure!(
                     &s == sig,
                     "tlog entry DSSE signature does not match the envelope's"
                 );
-                check_pem_signer(str_field(logged, &["verifier"])?, signer)?;
+                check_pem_signer(&logged.verifier, signer)?;
             }
             Ok(())
         }
-        ("intoto", "0.0.2", Content::Dsse(env)) => {
-            let e = field(&body, &["spec", "content", "envelope"])?;
+        (rekor_v1::Body::Intoto(spec), Content::Dsse(env)) => {
+            let logged = &spec.content;
             ensure!(
-                str_field(e, &["payloadType"])? == env.payload_type,
+                logged.envelope.payload_type == env.payload_type,
                 "tlog entry in-toto payloadType does not match the envelope's"
             );
             // Rekor may log the payload (double base64) or only its hash; whichever is there
             // must be the envelope's, and one of them must be.
-            let logged_payload = str_field(e, &["payload"]).ok();
-            if let Some(logged) = logged_payload {
-                let payload = b64("tlog entry payload", logged)?;
+            if let Some(payload) = &logged.envelope.payload {
+                let once = b64("tlog entry payload", payload)?;
                 let payload = b64(
                     "tlog entry payload",
-                    std::str::from_utf8(&payload).unwrap_or_default(),
+                    std::str::from_utf8(&once).unwrap_or_default(),
                 )?;
                 ensure!(
                     payload == env.payload,
                     "tlog entry in-toto payload does not match the envelope's"
                 );
             }
-            match field(&body, &["spec", "content", "payloadHash"]) {
-                Ok(h) => check_sha256_hex(h, &[], &sha256(&env.payload), "in-toto payload hash")?,
-                Err(_) => ensure!(
-                    logged_payload.is_some(),
+            match &logged.payload_hash {
+                Some(h) => check_sha256_hex(h, &sha256(&env.payload), "in-toto payload hash")?,
+                None => ensure!(
+                    logged.envelope.payload.is_some(),
                     "tlog entry in-toto body has neither the payload nor its hash"
                 ),
             }
-            for (logged, sig) in paired(e, &["signatures"], &env.signatures, "in-toto")? {
-                let once = b64("tlog entry in-toto signature", str_field(logged, &["sig"])?)?;
+            for (logged, sig) in paired(&logged.envelope.signatures, &env.signatures, "in-toto")? {
+                let once = b64("tlog entry in-toto signature", &logged.sig)?;
                 let matches = &once == sig
                     || std::str::from_utf8(&once)
                         .ok()
@@ -231,12 +194,32 @@ fn check_body(
                     matches,
                     "tlog entry in-toto signature does not match the envelope's"
                 );
-                check_pem_signer(str_field(logged, &["publicKey"])?, signer)?;
+                check_pem_signer(&logged.public_key, signer)?;
             }
             Ok(())
         }
-        ("hashedrekord", "0.0.2", _) => {
-            let spec = field(&body, &["spec", "hashedRekordV002"])?;
+        (body, Content::MessageSignature { .. }) => bail!(
+            "tlog entry kind {} {} does not fit a message signature bundle",
+            body.kind(),
+            body.api_version()
+        ),
+        (body, Content::Dsse(_)) => bail!(
+            "tlog entry kind {} {} does not fit a DSSE bundle",
+            body.kind(),
+            body.api_version()
+        ),
+    }
+}
+
+/// Checks a Rekor v2 body describes this bundle's signature.
+fn check_v2_body(
+    body: &rekor_v2::Body,
+    content: &Content,
+    artifact_digest: &[u8; 32],
+    signer: SignerId<'_>,
+) -> Result<()> {
+    match (body, content) {
+        (rekor_v2::Body::HashedRekord(spec), _) => {
             let (digest, signature) = match content {
                 Content::MessageSignature { signature, .. } => (*artifact_digest, signature),
                 Content::Dsse(env) => {
@@ -251,43 +234,32 @@ fn check_body(
                     )
                 }
             };
-            check_sha256_b64(spec, &["data"], &digest, "signed digest")?;
-            let sig = b64(
-                "tlog entry signature",
-                str_field(spec, &["signature", "content"])?,
-            )?;
+            check_sha256_b64(&spec.data, &digest, "signed digest")?;
+            let sig = b64("tlog entry signature", &spec.signature.content)?;
             ensure!(
                 &sig == signature,
                 "tlog entry signature does not match the bundle's signature"
             );
-            check_v2_signer(field(spec, &["signature", "verifier"])?, signer)
+            check_v2_signer(&spec.signature.verifier, signer)
         }
-        ("dsse", "0.0.2", Content::Dsse(env)) => {
-            let spec = field(&body, &["spec", "dsseV002"])?;
+        (rekor_v2::Body::Dsse(spec), Content::Dsse(env)) => {
             check_sha256_b64(
-                spec,
-                &["payloadHash"],
+                &spec.payload_hash,
                 &sha256(&env.payload),
                 "DSSE payload hash",
             )?;
-            for (logged, sig) in paired(spec, &["signatures"], &env.signatures, "DSSE")? {
-                let s = b64(
-                    "tlog entry DSSE signature",
-                    str_field(logged, &["content"])?,
-                )?;
+            for (logged, sig) in paired(&spec.signatures, &env.signatures, "DSSE")? {
+                let s = b64("tlog entry DSSE signature", &logged.content)?;
                 ensure!(
                     &s == sig,
                     "tlog entry DSSE signature does not match the envelope's"
                 );
-                check_v2_signer(field(logged, &["verifier"])?, signer)?;
+                check_v2_signer(&logged.verifier, signer)?;
             }
             Ok(())
         }
-        (kind, api, Content::MessageSignature { .. }) => {
-            bail!("tlog entry kind {kind} {api} does not fit a message signature bundle")
-        }
-        (kind, api, Content::Dsse(_)) => {
-            bail!("tlog entry kind {kind} {api} does not fit a DSSE bundle")
+        (rekor_v2::Body::Dsse(_), Content::MessageSignature { .. }) => {
+            bail!("tlog entry kind dsse 0.0.2 does not fit a message signature bundle")
         }
     }
 }
@@ -421,15 +393,20 @@ fn verify_proof(entry: &TlogEntry, proof: &InclusionProof, log: &LogInstance) ->
 }
 
 fn verify_set(entry: &TlogEntry, set: &[u8], time: i64, log: &LogInstance) -> Result<()> {
-    let payload = format!(
-        r#"{{"body":"{}","integratedTime":{},"logID":"{}","logIndex":{}}}"#,
-        b64_encode(&entry.body),
-        time,
-        hex::encode(&entry.log_id),
-        entry.log_index
-    );
+    let log_id: [u8; 32] = entry.log_id.as_slice().try_into().map_err(|_| {
+        VerifyError::new(format!(
+            "tlog entry log ID is {} bytes, a Rekor v1 log's is 32",
+            entry.log_id.len()
+        ))
+    })?;
+    let payload = SetPayload {
+        body: entry.body.clone(),
+        integrated_time: time,
+        log_id,
+        log_index: entry.log_index,
+    };
     ensure!(
-        log.key.verify(HashAlg::Sha256, payload.as_bytes(), set),
+        log.key.verify(HashAlg::Sha256, &payload.encode(), set),
         "signed entry timestamp does not verify against log {}",
         hex::encode(&entry.log_id)
     );

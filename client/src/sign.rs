@@ -17,10 +17,19 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use formats::bundle::{
+    Bundle, Checkpoint, Content, Envelope, HashOutput, InclusionPromise, InclusionProof,
+    KindVersion, MediaType, MessageSignature, Rfc3161SignedTimestamp, Signature, SignerMaterial,
+    TimestampVerificationData, TransparencyLogEntry, VerificationMaterial,
+};
+use formats::error::FormatError;
+use formats::signing_config::{Service, SigningConfig};
+use formats::trusted_root::{LogId, Timestamp, X509Certificate};
+
 use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, pae};
 
 /// The bundle media type this module writes.
-pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+pub const BUNDLE_V03_MEDIA_TYPE: &str = MediaType::V0_3.as_str();
 
 /// Why signing failed, in one line.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +37,9 @@ pub enum SignError {
     /// The signing config cannot be used.
     #[error("signing config: {0}")]
     Config(String),
+    /// The signing config is not a well-formed v0.2 one.
+    #[error(transparent)]
+    Format(#[from] FormatError),
     /// The identity token cannot be used.
     #[error("identity token: {0}")]
     Token(String),
@@ -65,34 +77,26 @@ pub struct Services {
     pub tsa: Option<String>,
 }
 
-fn valid_now(service: &Value, now: OffsetDateTime) -> bool {
-    let parse = |v: &Value| {
-        v.as_str().and_then(|s| {
-            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-        })
-    };
-    let range = &service["validFor"];
-    let started = parse(&range["start"]).is_some_and(|s| s <= now);
-    let ended = parse(&range["end"]).is_some_and(|e| e < now);
-    started && !ended
+fn valid_now(service: &Service, now: Timestamp) -> bool {
+    let range = &service.valid_for;
+    range.start <= now && range.end.is_none_or(|end| end >= now)
 }
 
 /// The first service valid at `now` with the highest `majorApiVersion` in `supported`.
-fn pick(list: &Value, supported: &[u64], now: OffsetDateTime) -> Option<String> {
+fn pick(list: &[Service], supported: &[u32], now: Timestamp) -> Option<String> {
     pick_versioned(list, supported, now).map(|(_, url)| url)
 }
 
 /// [`pick`], with the version picked.
-fn pick_versioned(list: &Value, supported: &[u64], now: OffsetDateTime) -> Option<(u64, String)> {
-    let mut best: Option<(u64, String)> = None;
-    for s in list.as_array().into_iter().flatten() {
-        let version = s["majorApiVersion"].as_u64().unwrap_or(0);
+fn pick_versioned(list: &[Service], supported: &[u32], now: Timestamp) -> Option<(u32, String)> {
+    let mut best: Option<(u32, String)> = None;
+    for s in list {
+        let version = s.major_api_version;
         if !supported.contains(&version) || !valid_now(s, now) {
             continue;
         }
-        let url = s["url"].as_str().unwrap_or_default().trim_end_matches('/');
         if best.as_ref().is_none_or(|(v, _)| version > *v) {
-            best = Some((version, url.to_owned()));
+            best = Some((version, s.url.trim_end_matches('/').to_owned()));
         }
     }
     best
@@ -102,19 +106,17 @@ impl Services {
     /// Chooses Fulcio, Rekor (the highest of v1 and v2 offered, as sigstore-python does) and
     /// the TSA from `signing_config.v0.2.json` at `now`.
     pub fn from_signing_config(json: &[u8], now: OffsetDateTime) -> Result<Self, SignError> {
-        let config: Value = serde_json::from_slice(json)
-            .map_err(|e| SignError::Config(format!("not JSON: {e}")))?;
-        let media = config["mediaType"].as_str().unwrap_or_default();
-        if media != "application/vnd.dev.sigstore.signingconfig.v0.2+json" {
-            return Err(SignError::Config(format!(
-                "media type {media:?} is not signingconfig v0.2"
-            )));
-        }
-        let fulcio = pick(&config["caUrls"], &[1], now)
+        Self::from_parsed(&SigningConfig::parse(json)?, now)
+    }
+
+    /// [`Services::from_signing_config`] over a parsed signing config.
+    pub fn from_parsed(config: &SigningConfig, now: OffsetDateTime) -> Result<Self, SignError> {
+        let now = Timestamp::new(now);
+        let fulcio = pick(&config.ca_urls, &[1], now)
             .ok_or_else(|| SignError::Config("no Fulcio (caUrls) valid now".into()))?;
-        let (rekor_api, rekor) = pick_versioned(&config["rekorTlogUrls"], &[1, 2], now)
+        let (rekor_api, rekor) = pick_versioned(&config.rekor_tlog_urls, &[1, 2], now)
             .ok_or_else(|| SignError::Config("no Rekor v1 or v2 log valid now".into()))?;
-        let tsa = pick(&config["tsaUrls"], &[1], now);
+        let tsa = pick(&config.tsa_urls, &[1], now);
         if rekor_api == 2 && tsa.is_none() {
             return Err(SignError::Config(
                 "Rekor v2 gives no integrated time, and no TSA (tsaUrls) is valid now".into(),
@@ -123,7 +125,7 @@ impl Services {
         Ok(Self {
             fulcio,
             rekor,
-            rekor_api,
+            rekor_api: u64::from(rekor_api),
             tsa,
         })
     }
@@ -175,22 +177,34 @@ struct Http {
 }
 
 impl Http {
-    fn post_json(&self, who: &'static str, url: &str, body: &Value) -> Result<Value, SignError> {
+    /// The text of a 2xx answer to a JSON POST.
+    fn post(&self, who: &'static str, url: &str, body: &Value) -> Result<String, SignError> {
         let sent = self.client.post(url).json(body).send();
         Self::answer(who, "POST", url, sent)
     }
 
-    fn get_json(&self, who: &'static str, url: &str) -> Result<Value, SignError> {
-        Self::answer(who, "GET", url, self.client.get(url).send())
+    fn post_json(&self, who: &'static str, url: &str, body: &Value) -> Result<Value, SignError> {
+        let text = self.post(who, url, body)?;
+        Self::json(who, url, &text)
     }
 
-    /// The JSON of a 2xx answer; otherwise the status and the service's `message` (or body).
+    fn get_json(&self, who: &'static str, url: &str) -> Result<Value, SignError> {
+        let text = Self::answer(who, "GET", url, self.client.get(url).send())?;
+        Self::json(who, url, &text)
+    }
+
+    fn json(who: &'static str, url: &str, text: &str) -> Result<Value, SignError> {
+        serde_json::from_str(text)
+            .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
+    }
+
+    /// The body of a 2xx answer; otherwise the status and the service's `message` (or body).
     fn answer(
         who: &'static str,
         method: &str,
         url: &str,
         sent: reqwest::Result<reqwest::blocking::Response>,
-    ) -> Result<Value, SignError> {
+    ) -> Result<String, SignError> {
         let resp = sent.map_err(|e| service(who, format!("{method} {url}: {e}")))?;
         let status = resp.status();
         let text = resp
@@ -203,8 +217,7 @@ impl Http {
                 .unwrap_or(text);
             return Err(service(who, format!("{url} answered {status}: {message}")));
         }
-        serde_json::from_str(&text)
-            .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
+        Ok(text)
     }
 }
 
@@ -273,8 +286,8 @@ impl Signer for EphemeralKey {
 }
 
 /// Signs `payload` with a certificate for `token` and a fresh key, logs it, and returns the
-/// bundle v0.3.
-pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Value, SignError> {
+/// bundle v0.3 (its [`Bundle::encode`] is what `sigbox sign` writes).
+pub fn sign(services: &Services, token: &str, payload: Payload<'_>) -> Result<Bundle, SignError> {
     sign_with(services, token, payload, &EphemeralKey::generate()?)
 }
 
@@ -284,7 +297,7 @@ pub fn sign_with(
     token: &str,
     payload: Payload<'_>,
     signer: &dyn Signer,
-) -> Result<Value, SignError> {
+) -> Result<Bundle, SignError> {
     let http = Http {
         client: reqwest::blocking::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
@@ -339,7 +352,7 @@ pub fn sign_with(
             },
         }})
     };
-    let (signature, proposal, v2_proposal, content_key, content) = match payload {
+    let (signature, proposal, v2_proposal, content) = match payload {
         Payload::Message(artifact) => {
             let digest = Sha256::digest(artifact);
             let signature = sign_bytes(artifact)?;
@@ -355,17 +368,14 @@ pub fn sign_with(
                     }
                 }
             });
-            let content = json!({
-                "messageDigest": {"algorithm": "SHA2_256", "digest": B64.encode(digest)},
-                "signature": B64.encode(&signature),
+            let content = Content::MessageSignature(MessageSignature {
+                message_digest: Some(HashOutput {
+                    algorithm: "SHA2_256".into(),
+                    digest: digest.to_vec(),
+                }),
+                signature: signature.clone(),
             });
-            (
-                signature,
-                proposal,
-                v2_proposal,
-                "messageSignature",
-                content,
-            )
+            (signature, proposal, v2_proposal, content)
         }
         Payload::InToto(statement) => {
             let pae_bytes = pae(IN_TOTO_PAYLOAD_TYPE, statement);
@@ -384,32 +394,32 @@ pub fn sign_with(
                     "verifiers": [B64.encode(&cert_pem)],
                 }}
             });
-            let content = json!({
-                "payload": B64.encode(statement),
-                "payloadType": IN_TOTO_PAYLOAD_TYPE,
-                "signatures": [{"sig": B64.encode(&signature), "keyid": ""}],
+            let content = Content::DsseEnvelope(Envelope {
+                payload: statement.to_vec(),
+                payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
+                // An empty key ID, written: what sigbox's bundles have always carried.
+                signatures: vec![Signature {
+                    keyid: Some(String::new()),
+                    sig: signature.clone(),
+                }],
             });
-            (signature, proposal, v2_proposal, "dsseEnvelope", content)
+            (signature, proposal, v2_proposal, content)
         }
     };
 
     // 3. The timestamp, over the signature, before the log (as sigstore-python does).
-    let mut material = serde_json::Map::new();
-    material.insert(
-        "certificate".into(),
-        json!({"rawBytes": B64.encode(&leaf_der)}),
-    );
-    if let Some(tsa) = &services.tsa {
-        let stamp = timestamp(&http, tsa, &signature, signer.timestamp_nonce()?)?;
-        material.insert(
-            "timestampVerificationData".into(),
-            json!({"rfc3161Timestamps": [{"signedTimestamp": B64.encode(stamp)}]}),
-        );
-    }
+    let timestamp_verification_data = match &services.tsa {
+        Some(tsa) => Some(TimestampVerificationData {
+            rfc3161_timestamps: vec![Rfc3161SignedTimestamp {
+                signed_timestamp: timestamp(&http, tsa, &signature, signer.timestamp_nonce()?)?,
+            }],
+        }),
+        None => None,
+    };
 
     // 4. Rekor.
     let entry = if services.rekor_api == 2 {
-        let answer = http.post_json(
+        let answer = http.post(
             "Rekor",
             &format!("{}/api/v2/log/entries", services.rekor),
             &v2_proposal,
@@ -425,25 +435,45 @@ pub fn sign_with(
         consistent_with_log(&http, &services.rekor, &answer)?;
         entry
     };
-    material.insert("tlogEntries".into(), json!([entry]));
 
-    let mut bundle = serde_json::Map::new();
-    bundle.insert("mediaType".into(), json!(BUNDLE_V03_MEDIA_TYPE));
-    bundle.insert("verificationMaterial".into(), Value::Object(material));
-    bundle.insert(content_key.into(), content);
-    Ok(Value::Object(bundle))
+    Ok(Bundle {
+        media_type: MediaType::V0_3,
+        verification_material: VerificationMaterial {
+            content: SignerMaterial::Certificate(X509Certificate {
+                raw_bytes: leaf_der,
+            }),
+            tlog_entries: vec![entry],
+            timestamp_verification_data,
+        },
+        content,
+    })
 }
 
-fn hex_to_b64(v: &Value, what: &str) -> Result<String, SignError> {
+fn hex_bytes(v: &Value, what: &str) -> Result<Vec<u8>, SignError> {
     let s = v
         .as_str()
         .ok_or_else(|| service("Rekor", format!("answer has no {what}")))?;
-    let bytes = hex::decode(s).map_err(|_| service("Rekor", format!("{what} is not hex")))?;
-    Ok(B64.encode(bytes))
+    hex::decode(s).map_err(|_| service("Rekor", format!("{what} is not hex")))
+}
+
+fn hex_hash(v: &Value, what: &str) -> Result<[u8; 32], SignError> {
+    let bytes = hex_bytes(v, what)?;
+    bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| service("Rekor", format!("{what} is {} bytes, want 32", bytes.len())))
+}
+
+fn base64_bytes(v: &Value, what: &str) -> Result<Vec<u8>, SignError> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| service("Rekor", format!("answer has no {what}")))?;
+    B64.decode(s)
+        .map_err(|e| service("Rekor", format!("{what} is not base64: {e}")))
 }
 
 /// The bundle's `TransparencyLogEntry` from Rekor v1's answer to `proposal`.
-fn tlog_entry(answer: &Value, proposal: &Value) -> Result<Value, SignError> {
+fn tlog_entry(answer: &Value, proposal: &Value) -> Result<TransparencyLogEntry, SignError> {
     let (_, e) = answer
         .as_object()
         .and_then(|m| m.iter().next())
@@ -456,55 +486,77 @@ fn tlog_entry(answer: &Value, proposal: &Value) -> Result<Value, SignError> {
         .as_array()
         .ok_or_else(|| service("Rekor", "inclusion proof has no hashes"))?
         .iter()
-        .map(|h| hex_to_b64(h, "inclusion proof hash"))
+        .map(|h| hex_hash(h, "inclusion proof hash"))
         .collect::<Result<Vec<_>, _>>()?;
-    let number = |v: &Value, what: &str| {
-        v.as_i64()
-            .map(|n| n.to_string())
+    let index = |v: &Value, what: &str| {
+        v.as_u64()
             .ok_or_else(|| service("Rekor", format!("answer has no {what}")))
     };
-    Ok(json!({
-        "logIndex": number(&e["logIndex"], "logIndex")?,
-        "logId": {"keyId": hex_to_b64(&e["logID"], "logID")?},
-        "kindVersion": {"kind": proposal["kind"], "version": proposal["apiVersion"]},
-        "integratedTime": number(&e["integratedTime"], "integratedTime")?,
-        "inclusionPromise": {"signedEntryTimestamp": e["verification"]["signedEntryTimestamp"]},
-        "inclusionProof": {
-            "logIndex": number(&proof["logIndex"], "inclusionProof.logIndex")?,
-            "rootHash": hex_to_b64(&proof["rootHash"], "inclusionProof.rootHash")?,
-            "treeSize": number(&proof["treeSize"], "inclusionProof.treeSize")?,
-            "hashes": hashes,
-            "checkpoint": {"envelope": proof["checkpoint"]},
+    let kind_version = |field: &str| {
+        proposal[field]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| service("Rekor", format!("proposal has no {field}")))
+    };
+    Ok(TransparencyLogEntry {
+        canonicalized_body: base64_bytes(&e["body"], "body")?,
+        inclusion_promise: Some(InclusionPromise {
+            signed_entry_timestamp: base64_bytes(
+                &e["verification"]["signedEntryTimestamp"],
+                "signedEntryTimestamp",
+            )?,
+        }),
+        inclusion_proof: Some(InclusionProof {
+            checkpoint: Some(Checkpoint {
+                envelope: proof["checkpoint"]
+                    .as_str()
+                    .ok_or_else(|| service("Rekor", "answer has no checkpoint"))?
+                    .to_owned(),
+            }),
+            hashes,
+            log_index: index(&proof["logIndex"], "inclusionProof.logIndex")?,
+            root_hash: hex_hash(&proof["rootHash"], "inclusionProof.rootHash")?,
+            tree_size: index(&proof["treeSize"], "inclusionProof.treeSize")?,
+        }),
+        integrated_time: Some(
+            e["integratedTime"]
+                .as_i64()
+                .ok_or_else(|| service("Rekor", "answer has no integratedTime"))?,
+        ),
+        kind_version: KindVersion {
+            kind: kind_version("kind")?,
+            version: kind_version("apiVersion")?,
         },
-        "canonicalizedBody": e["body"],
-    }))
+        log_id: LogId {
+            key_id: hex_bytes(&e["logID"], "logID")?,
+        },
+        log_index: index(&e["logIndex"], "logIndex")?,
+    })
 }
 
 /// The bundle's `TransparencyLogEntry` from Rekor v2's answer, which is one already: kept
-/// whole but for the `integratedTime` ("0") and `inclusionPromise` (null) a v2 log leaves
-/// unset. No split-view check here: v2 serves no consistency proof, only tiles.
-fn tlog_entry_v2(answer: &Value) -> Result<Value, SignError> {
-    let mut entry = answer
-        .as_object()
-        .cloned()
-        .ok_or_else(|| service("Rekor", "answer is not a TransparencyLogEntry"))?;
-    for required in ["logIndex", "logId", "kindVersion", "canonicalizedBody"] {
-        if entry.get(required).is_none_or(Value::is_null) {
-            return Err(service("Rekor", format!("answer has no {required}")));
-        }
-    }
-    if entry["inclusionProof"]["checkpoint"]["envelope"]
-        .as_str()
-        .is_none_or(str::is_empty)
-    {
+/// whole but for the `integratedTime` and `inclusionPromise` a v2 log leaves unset. No
+/// split-view check here: v2 serves no consistency proof, only tiles.
+fn tlog_entry_v2(answer: &str) -> Result<TransparencyLogEntry, SignError> {
+    let mut entry = TransparencyLogEntry::parse(answer.as_bytes()).map_err(|e| {
+        service(
+            "Rekor",
+            format!("answer is not a TransparencyLogEntry: {e}"),
+        )
+    })?;
+    let checkpoint = entry
+        .inclusion_proof
+        .as_ref()
+        .and_then(|p| p.checkpoint.as_ref());
+    if checkpoint.is_none_or(|c| c.envelope.is_empty()) {
         return Err(service(
             "Rekor",
             "answer has no inclusion proof with a checkpoint",
         ));
     }
-    entry.remove("integratedTime");
-    entry.remove("inclusionPromise");
-    Ok(Value::Object(entry))
+    entry.integrated_time = None;
+    entry.inclusion_promise = None;
+    Ok(entry)
 }
 
 /// Checks Rekor's answer against the log's own view (`GET /api/v1/log`, then a consistency

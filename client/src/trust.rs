@@ -1,14 +1,9 @@
 //! The protobuf-specs `TrustedRoot` (JSON): certificate authorities, transparency logs, CT logs
 //! and timestamp authorities, each with its validity period.
 
-use serde::Deserialize;
-
 use crate::cert::Cert;
-use crate::error::{Result, VerifyError, bail, ensure};
+use crate::error::{Result, VerifyError};
 use crate::keys::PublicKey;
-use crate::wire::{b64, parse_rfc3339};
-
-const MEDIA_TYPE_PREFIX: &str = "application/vnd.dev.sigstore.trustedroot";
 
 /// A closed time interval `[start, end]` in Unix seconds; `end` may be open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,161 +46,57 @@ pub struct TrustedRoot {
     pub(crate) tsas: Vec<Authority>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawRoot {
-    media_type: Option<String>,
-    #[serde(default)]
-    tlogs: Option<Vec<RawLog>>,
-    #[serde(default)]
-    certificate_authorities: Option<Vec<RawAuthority>>,
-    #[serde(default)]
-    ctlogs: Option<Vec<RawLog>>,
-    #[serde(default)]
-    timestamp_authorities: Option<Vec<RawAuthority>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawLog {
-    base_url: Option<String>,
-    hash_algorithm: Option<String>,
-    public_key: Option<RawPublicKey>,
-    log_id: Option<RawLogId>,
-    checkpoint_key_id: Option<RawLogId>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct RawLogId {
-    pub(crate) key_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPublicKey {
-    raw_bytes: Option<String>,
-    key_details: Option<String>,
-    valid_for: Option<RawRange>,
-}
-
-#[derive(Deserialize)]
-struct RawRange {
-    start: Option<String>,
-    end: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAuthority {
-    uri: Option<String>,
-    cert_chain: Option<RawChain>,
-    valid_for: Option<RawRange>,
-}
-
-#[derive(Deserialize)]
-struct RawChain {
-    certificates: Option<Vec<RawCertificate>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawCertificate {
-    raw_bytes: Option<String>,
-}
-
-fn validity(what: &str, range: Option<&RawRange>) -> Result<Validity> {
-    let range = range.ok_or_else(|| VerifyError::new(format!("{what} has no validFor")))?;
-    let start = range
-        .start
-        .as_deref()
-        .ok_or_else(|| VerifyError::new(format!("{what} validFor has no start")))?;
-    let start = parse_rfc3339(&format!("{what} validFor.start"), start)?;
-    let end = range
-        .end
-        .as_deref()
-        .map(|e| parse_rfc3339(&format!("{what} validFor.end"), e))
-        .transpose()?;
-    if let Some(end) = end {
-        ensure!(end >= start, "{what} validFor ends before it starts");
+fn validity(range: &formats::trusted_root::TimeRange) -> Validity {
+    // Whole seconds, as every check compares: a fraction is dropped (the floor).
+    Validity {
+        start: range.start.unix(),
+        end: range.end.map(|e| e.unix()),
     }
-    Ok(Validity { start, end })
 }
 
-fn log(kind: &str, i: usize, raw: &RawLog) -> Result<LogInstance> {
+fn log(
+    kind: &str,
+    i: usize,
+    raw: formats::trusted_root::TransparencyLogInstance,
+) -> Result<LogInstance> {
     let what = format!("trusted root {kind}[{i}]");
-    if let Some(h) = raw.hash_algorithm.as_deref() {
-        ensure!(
-            h == "SHA2_256",
-            "{what} hash algorithm {h} is not supported"
-        );
-    }
-    let pk = raw
-        .public_key
-        .as_ref()
-        .ok_or_else(|| VerifyError::new(format!("{what} has no publicKey")))?;
-    let der = b64(
-        &format!("{what} publicKey.rawBytes"),
-        pk.raw_bytes
-            .as_deref()
-            .ok_or_else(|| VerifyError::new(format!("{what} publicKey has no rawBytes")))?,
-    )?;
+    let pk = &raw.public_key;
     // `PKCS1_*` key details mean the bytes are a PKCS#1 RSAPublicKey, not an SPKI.
     let key = if pk
         .key_details
         .as_deref()
         .is_some_and(|d| d.starts_with("PKCS1_RSA"))
     {
-        PublicKey::from_pkcs1_rsa(&der)
+        PublicKey::from_pkcs1_rsa(&pk.raw_bytes)
     } else {
-        PublicKey::from_spki_der(&der)
+        PublicKey::from_spki_der(&pk.raw_bytes)
     }
     .map_err(|e| VerifyError::new(format!("{what}: {e}")))?;
-    let valid_for = validity(&what, pk.valid_for.as_ref())?;
-    let log_id = raw
-        .log_id
-        .as_ref()
-        .and_then(|l| l.key_id.as_deref())
-        .ok_or_else(|| VerifyError::new(format!("{what} has no logId")))?;
-    let log_id = b64(&format!("{what} logId"), log_id)?;
-    let checkpoint_key_id = raw
-        .checkpoint_key_id
-        .as_ref()
-        .and_then(|l| l.key_id.as_deref())
-        .map(|k| b64(&format!("{what} checkpointKeyId"), k))
-        .transpose()?;
     Ok(LogInstance {
-        base_url: raw.base_url.clone().unwrap_or_default(),
+        valid_for: validity(&pk.valid_for),
+        base_url: raw.base_url,
         key,
-        log_id,
-        checkpoint_key_id,
-        valid_for,
+        log_id: raw.log_id.key_id,
+        checkpoint_key_id: raw.checkpoint_key_id.map(|k| k.key_id),
     })
 }
 
-fn authority(kind: &str, i: usize, raw: &RawAuthority) -> Result<Authority> {
+fn authority(
+    kind: &str,
+    i: usize,
+    raw: formats::trusted_root::CertificateAuthority,
+) -> Result<Authority> {
     let what = format!("trusted root {kind}[{i}]");
-    let certs = raw
+    let chain = raw
         .cert_chain
-        .as_ref()
-        .and_then(|c| c.certificates.as_ref())
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| VerifyError::new(format!("{what} has no certificates")))?;
-    let chain = certs
+        .certificates
         .iter()
-        .enumerate()
-        .map(|(j, c)| {
-            let der = b64(
-                &format!("{what} certificate {j}"),
-                c.raw_bytes.as_deref().unwrap_or_default(),
-            )?;
-            Cert::from_der(&der).map_err(|e| VerifyError::new(format!("{what}: {e}")))
-        })
+        .map(|c| Cert::from_der(&c.raw_bytes).map_err(|e| VerifyError::new(format!("{what}: {e}"))))
         .collect::<Result<Vec<_>>>()?;
     Ok(Authority {
-        uri: raw.uri.clone().unwrap_or_default(),
+        uri: raw.uri,
         chain,
-        valid_for: validity(&what, raw.valid_for.as_ref())?,
+        valid_for: validity(&raw.valid_for),
     })
 }
 
@@ -223,34 +114,35 @@ impl TrustedRoot {
     }
 
     /// Parses a trusted root. Strict: every log needs a key, a log ID and a `validFor` with a
-    /// start; every authority a non-empty chain and a `validFor` with a start.
+    /// start; every authority a non-empty chain and a `validFor` with a start (see
+    /// [`formats::trusted_root`]); and here, every key and certificate must parse.
     pub fn from_json(json: &[u8]) -> std::result::Result<Self, VerifyError> {
-        let raw: RawRoot = serde_json::from_slice(json)
-            .map_err(|e| VerifyError::new(format!("trusted root is not valid JSON: {e}")))?;
-        match raw.media_type.as_deref() {
-            Some(m) if m.starts_with(MEDIA_TYPE_PREFIX) => {}
-            Some(m) => bail!("trusted root media type `{m}` is not supported"),
-            None => bail!("trusted root has no mediaType"),
-        }
-        let logs = |kind: &str, v: &Option<Vec<RawLog>>| -> Result<Vec<LogInstance>> {
-            v.iter()
-                .flatten()
+        let parsed = formats::trusted_root::TrustedRoot::parse(json)
+            .map_err(|e| VerifyError::new(e.to_string()))?;
+        Self::from_parsed(parsed)
+    }
+
+    /// The verifier's view of a parsed trusted root: keys and certificates parsed.
+    pub fn from_parsed(
+        root: formats::trusted_root::TrustedRoot,
+    ) -> std::result::Result<Self, VerifyError> {
+        let logs = |kind: &str, v: Vec<formats::trusted_root::TransparencyLogInstance>| {
+            v.into_iter()
                 .enumerate()
                 .map(|(i, l)| log(kind, i, l))
-                .collect()
+                .collect::<Result<Vec<_>>>()
         };
-        let auths = |kind: &str, v: &Option<Vec<RawAuthority>>| -> Result<Vec<Authority>> {
-            v.iter()
-                .flatten()
+        let auths = |kind: &str, v: Vec<formats::trusted_root::CertificateAuthority>| {
+            v.into_iter()
                 .enumerate()
                 .map(|(i, a)| authority(kind, i, a))
-                .collect()
+                .collect::<Result<Vec<_>>>()
         };
         Ok(Self {
-            tlogs: logs("tlogs", &raw.tlogs)?,
-            ctlogs: logs("ctlogs", &raw.ctlogs)?,
-            cas: auths("certificateAuthorities", &raw.certificate_authorities)?,
-            tsas: auths("timestampAuthorities", &raw.timestamp_authorities)?,
+            tlogs: logs("tlogs", root.tlogs)?,
+            ctlogs: logs("ctlogs", root.ctlogs)?,
+            cas: auths("certificateAuthorities", root.certificate_authorities)?,
+            tsas: auths("timestampAuthorities", root.timestamp_authorities)?,
         })
     }
 

@@ -1,5 +1,5 @@
-//! Protobuf-JSON wire values as bundles and trusted roots carry them: strict base64 bytes,
-//! int64 numbers or strings, RFC 3339 times; and PEM, SHA-256 and URL hosts.
+//! Wire helpers the checks share: strict base64, RFC 3339 times for messages, PEM, SHA-256 and
+//! URL hosts. (The bundle and trusted-root fields themselves are decoded by `formats`.)
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -24,28 +24,8 @@ pub(crate) fn b64(what: &str, s: &str) -> Result<Vec<u8>> {
         .map_err(|e| VerifyError::new(format!("{what} is not valid base64: {e}")))
 }
 
-/// Encodes standard base64.
-pub(crate) fn b64_encode(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
-}
-
-/// Decodes base64 that must be exactly 32 bytes.
-pub(crate) fn b64_32(what: &str, s: &str) -> Result<[u8; 32]> {
-    let raw = b64(what, s)?;
-    raw.as_slice()
-        .try_into()
-        .map_err(|_| VerifyError::new(format!("{what} is {} bytes, want 32", raw.len())))
-}
-
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
-}
-
-/// An RFC 3339 time as Unix seconds (fractions dropped).
-pub(crate) fn parse_rfc3339(what: &str, s: &str) -> Result<i64> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
-        .map_err(|e| VerifyError::new(format!("{what} `{s}` is not an RFC 3339 time: {e}")))
 }
 
 /// Unix seconds as RFC 3339, for messages.
@@ -54,27 +34,6 @@ pub(crate) fn fmt_time(t: i64) -> String {
         .ok()
         .and_then(|d| d.format(&Rfc3339).ok())
         .unwrap_or_else(|| format!("@{t}"))
-}
-
-/// A protobuf-JSON int64: a decimal string or a JSON number.
-pub(crate) fn json_i64(what: &str, v: &serde_json::Value) -> Result<i64> {
-    match v {
-        serde_json::Value::String(s) => s
-            .parse::<i64>()
-            .map_err(|_| VerifyError::new(format!("{what} `{s}` is not an integer"))),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| VerifyError::new(format!("{what} {n} is not an integer"))),
-        other => Err(VerifyError::new(format!(
-            "{what} is not an integer: {other}"
-        ))),
-    }
-}
-
-/// Like [`json_i64`] but must be non-negative.
-pub(crate) fn json_u64(what: &str, v: &serde_json::Value) -> Result<u64> {
-    let n = json_i64(what, v)?;
-    u64::try_from(n).map_err(|_| VerifyError::new(format!("{what} {n} is negative")))
 }
 
 /// Host and port of a URL (its authority).
@@ -144,14 +103,6 @@ mod tests {
 
     #[test]
     fn times_and_hosts() {
-        assert_eq!(
-            parse_rfc3339("t", "2023-07-12T15:56:36Z").unwrap(),
-            1_689_177_396
-        );
-        assert_eq!(
-            parse_rfc3339("t", "2022-12-31T23:59:59.999Z").unwrap(),
-            1_672_531_199
-        );
         assert_eq!(fmt_time(1_689_177_396), "2023-07-12T15:56:36Z");
         assert_eq!(url_host("https://rekor.sigstore.dev"), "rekor.sigstore.dev");
         assert_eq!(url_host("http://localhost:8000/api"), "localhost");
@@ -163,18 +114,5 @@ mod tests {
             url_authority("https://rekor.sigstore.dev"),
             "rekor.sigstore.dev"
         );
-    }
-
-    #[test]
-    fn protobuf_int64() {
-        assert_eq!(json_i64("n", &serde_json::json!("42")).unwrap(), 42);
-        assert_eq!(json_i64("n", &serde_json::json!(42)).unwrap(), 42);
-        assert!(
-            json_u64("n", &serde_json::json!("-1"))
-                .unwrap_err()
-                .reason()
-                .contains("negative")
-        );
-        assert!(json_i64("n", &serde_json::json!("4x")).is_err());
     }
 }

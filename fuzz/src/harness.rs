@@ -178,7 +178,12 @@ impl Harness {
             .rekor_v2()
             .tree_size()
             .expect("reading the Rekor v2 size");
-        (self.stack.rekor().tree_size(), v2)
+        let v1 = self
+            .stack
+            .rekor()
+            .tree_size()
+            .expect("reading the Rekor v1 size");
+        (v1, v2)
     }
 }
 

@@ -124,7 +124,7 @@ impl Services {
             }
             Kind::Rekor => {
                 rekor_gate = Some(self.rekor.exclusive()?);
-                let offset = self.rekor.next_offset();
+                let offset = self.rekor.next_offset()?;
                 // Named by the host without the port, as the first shard (see `start`).
                 let authority = self.url.strip_prefix("http://").unwrap_or(&self.url);
                 let host = authority

@@ -31,7 +31,7 @@ pub use repo::{Custom, Expiry, RepoError, Repository, RoleKeys, SPEC_VERSION};
 pub use signer::P256Signer;
 pub use signing_config::{
     CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE, Selector, Service,
-    SigningConfigInput, client_trust_config_json, signing_config_json,
+    SigningConfigInput, client_trust_config, client_trust_config_json, signing_config_json,
 };
 pub use trusted_root::{
     CertificateAuthority, TRUSTED_ROOT_MEDIA_TYPE, TransparencyLog, TrustedRootInput,

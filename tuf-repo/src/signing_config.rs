@@ -3,15 +3,16 @@
 //! sigstore-python's `--trust-config` reads
 //! (`application/vnd.dev.sigstore.clienttrustconfig.v0.1+json`: `trustedRoot` + `signingConfig`).
 
-use serde::Serialize;
+use formats::signing_config::{ServiceConfiguration, ServiceSelector, SigningConfig};
+use formats::trust_config::ClientTrustConfig;
+use formats::trusted_root::TrustedRoot;
 
-use crate::wire::{TimeRangeJson, Validity, pretty};
+use crate::wire::Validity;
 
 /// The media type of the signing config this module writes.
-pub const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
+pub const SIGNING_CONFIG_MEDIA_TYPE: &str = formats::signing_config::MEDIA_TYPE;
 /// The media type of the client trust config.
-pub const CLIENT_TRUST_CONFIG_MEDIA_TYPE: &str =
-    "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
+pub const CLIENT_TRUST_CONFIG_MEDIA_TYPE: &str = formats::trust_config::MEDIA_TYPE;
 
 /// One service endpoint (`Service`): clients pick, per operator, the highest `majorApiVersion`
 /// they support among the services valid now.
@@ -55,80 +56,58 @@ pub struct SigningConfigInput {
     pub tsa_selector: Selector,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SigningConfigJson<'a> {
-    media_type: &'static str,
-    ca_urls: Vec<ServiceJson<'a>>,
-    oidc_urls: Vec<ServiceJson<'a>>,
-    rekor_tlog_urls: Vec<ServiceJson<'a>>,
-    rekor_tlog_config: SelectorJson,
-    tsa_urls: Vec<ServiceJson<'a>>,
-    tsa_config: SelectorJson,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ServiceJson<'a> {
-    url: &'a str,
-    major_api_version: u32,
-    valid_for: TimeRangeJson,
-    operator: &'a str,
-}
-
-#[derive(Serialize)]
-struct SelectorJson {
-    selector: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    count: Option<u32>,
-}
-
-impl From<Selector> for SelectorJson {
+impl From<Selector> for ServiceConfiguration {
     fn from(s: Selector) -> Self {
-        match s {
-            Selector::All => Self {
-                selector: "ALL",
-                count: None,
-            },
-            Selector::Any => Self {
-                selector: "ANY",
-                count: None,
-            },
-            Selector::Exact(n) => Self {
-                selector: "EXACT",
-                count: Some(n),
-            },
-        }
+        let (selector, count) = match s {
+            Selector::All => (ServiceSelector::All, None),
+            Selector::Any => (ServiceSelector::Any, None),
+            Selector::Exact(n) => (ServiceSelector::Exact, Some(n)),
+        };
+        Self { selector, count }
     }
 }
 
-fn services(list: &[Service]) -> Vec<ServiceJson<'_>> {
+fn services(list: &[Service]) -> Vec<formats::signing_config::Service> {
     list.iter()
-        .map(|s| ServiceJson {
-            url: &s.url,
+        .map(|s| formats::signing_config::Service {
+            url: s.url.clone(),
             major_api_version: s.major_api_version,
-            valid_for: (&s.valid_for).into(),
-            operator: &s.operator,
+            valid_for: s.valid_for.time_range(),
+            operator: s.operator.clone(),
         })
         .collect()
 }
 
+impl SigningConfigInput {
+    /// The signing config these services make, as the client reads it back.
+    pub fn signing_config(&self) -> SigningConfig {
+        SigningConfig {
+            media_type: SIGNING_CONFIG_MEDIA_TYPE.to_owned(),
+            ca_urls: services(&self.ca_urls),
+            oidc_urls: services(&self.oidc_urls),
+            rekor_tlog_urls: services(&self.rekor_tlog_urls),
+            rekor_tlog_config: Some(self.rekor_selector.into()),
+            tsa_urls: services(&self.tsa_urls),
+            tsa_config: Some(self.tsa_selector.into()),
+        }
+    }
+}
+
 /// `signing_config.v0.2.json`: pretty JSON in `.proto` field order with a trailing newline.
 pub fn signing_config_json(input: &SigningConfigInput) -> String {
-    pretty(&SigningConfigJson {
-        media_type: SIGNING_CONFIG_MEDIA_TYPE,
-        ca_urls: services(&input.ca_urls),
-        oidc_urls: services(&input.oidc_urls),
-        rekor_tlog_urls: services(&input.rekor_tlog_urls),
-        rekor_tlog_config: input.rekor_selector.into(),
-        tsa_urls: services(&input.tsa_urls),
-        tsa_config: input.tsa_selector.into(),
-    })
+    input.signing_config().encode()
+}
+
+/// The `ClientTrustConfig` of a trusted root and a signing config.
+pub fn client_trust_config(trusted_root: TrustedRoot, signing_config: SigningConfig) -> String {
+    ClientTrustConfig::new(trusted_root, signing_config).encode()
 }
 
 /// A `ClientTrustConfig` holding the two documents as they are (their bytes are embedded, only
 /// re-indented), for `python -m sigstore --trust-config FILE`. Both arguments must be JSON
-/// objects, e.g. the output of [`crate::trusted_root_json`] and [`signing_config_json`].
+/// objects, e.g. the output of [`crate::trusted_root_json`] and [`signing_config_json`]; then
+/// the bytes are [`client_trust_config`]'s (a test checks it). This takes the published text,
+/// not the typed values, so that what is served is exactly the two files served beside it.
 pub fn client_trust_config_json(trusted_root: &str, signing_config: &str) -> String {
     format!(
         "{{\n  \"mediaType\": \"{CLIENT_TRUST_CONFIG_MEDIA_TYPE}\",\n  \"trustedRoot\": {},\n  \"signingConfig\": {}\n}}\n",

@@ -1,18 +1,19 @@
 //! `trusted_root.json`: protobuf-specs' `dev.sigstore.trustroot.v1.TrustedRoot` in its JSON form
 //! (`application/vnd.dev.sigstore.trustedroot+json;version=0.1`).
 //!
-//! Field names and nesting follow `sigstore_trustroot.proto` / `sigstore_common.proto` (as
-//! sigstore_models 0.0.6, which sigstore-python 4.5 uses, declares them with `extra="forbid"`):
-//! a log's validity lives in `publicKey.validFor`, a CA's in `validFor`.
+//! The builder-facing generations ([`TrustedRootInput`]) become a
+//! [`formats::trusted_root::TrustedRoot`], the type the client parses, which writes the bytes.
 
-use serde::Serialize;
+use formats::trusted_root::{
+    DistinguishedName, LogId, PublicKey, TransparencyLogInstance, TrustedRoot, X509Certificate,
+    X509CertificateChain,
+};
 use sha2::{Digest, Sha256};
 
-use crate::wire::{TimeRangeJson, Validity, b64, pretty};
+use crate::wire::Validity;
 
 /// The media type of the trusted root this module writes.
-pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
-    "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+pub const TRUSTED_ROOT_MEDIA_TYPE: &str = formats::trusted_root::MEDIA_TYPE;
 
 /// One certificate authority generation (Fulcio) or timestamp authority generation (TSA).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,115 +72,59 @@ pub struct TrustedRootInput {
     pub timestamp_authorities: Vec<CertificateAuthority>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TrustedRootJson<'a> {
-    media_type: &'static str,
-    tlogs: Vec<TlogJson<'a>>,
-    certificate_authorities: Vec<CaJson<'a>>,
-    ctlogs: Vec<TlogJson<'a>>,
-    timestamp_authorities: Vec<CaJson<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TlogJson<'a> {
-    base_url: &'a str,
-    hash_algorithm: &'static str,
-    public_key: PublicKeyJson,
-    log_id: KeyIdJson,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    checkpoint_key_id: Option<KeyIdJson>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PublicKeyJson {
-    raw_bytes: String,
-    key_details: &'static str,
-    valid_for: TimeRangeJson,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct KeyIdJson {
-    key_id: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CaJson<'a> {
-    subject: SubjectJson<'a>,
-    uri: &'a str,
-    cert_chain: CertChainJson,
-    valid_for: TimeRangeJson,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SubjectJson<'a> {
-    organization: &'a str,
-    common_name: &'a str,
-}
-
-#[derive(Serialize)]
-struct CertChainJson {
-    certificates: Vec<RawBytesJson>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RawBytesJson {
-    raw_bytes: String,
-}
-
-fn tlog(t: &TransparencyLog) -> TlogJson<'_> {
-    TlogJson {
-        base_url: &t.base_url,
-        hash_algorithm: t.hash_algorithm,
-        public_key: PublicKeyJson {
-            raw_bytes: b64(&t.public_key_der),
-            key_details: t.key_details,
-            valid_for: (&t.valid_for).into(),
+fn tlog(t: &TransparencyLog) -> TransparencyLogInstance {
+    TransparencyLogInstance {
+        base_url: t.base_url.clone(),
+        hash_algorithm: Some(t.hash_algorithm.to_owned()),
+        public_key: PublicKey {
+            raw_bytes: t.public_key_der.clone(),
+            key_details: Some(t.key_details.to_owned()),
+            valid_for: t.valid_for.time_range(),
         },
-        log_id: KeyIdJson {
-            key_id: b64(&t.log_id()),
+        log_id: LogId {
+            key_id: t.log_id().to_vec(),
         },
-        checkpoint_key_id: t
-            .checkpoint_key_id
-            .as_deref()
-            .map(|k| KeyIdJson { key_id: b64(k) }),
+        checkpoint_key_id: t.checkpoint_key_id.clone().map(|key_id| LogId { key_id }),
     }
 }
 
-fn ca(c: &CertificateAuthority) -> CaJson<'_> {
-    CaJson {
-        subject: SubjectJson {
-            organization: &c.subject_organization,
-            common_name: &c.subject_common_name,
-        },
-        uri: &c.uri,
-        cert_chain: CertChainJson {
+fn ca(c: &CertificateAuthority) -> formats::trusted_root::CertificateAuthority {
+    formats::trusted_root::CertificateAuthority {
+        subject: Some(DistinguishedName {
+            organization: c.subject_organization.clone(),
+            common_name: c.subject_common_name.clone(),
+        }),
+        uri: c.uri.clone(),
+        cert_chain: X509CertificateChain {
             certificates: c
                 .chain_der
                 .iter()
-                .map(|d| RawBytesJson { raw_bytes: b64(d) })
+                .map(|d| X509Certificate {
+                    raw_bytes: d.clone(),
+                })
                 .collect(),
         },
-        valid_for: (&c.valid_for).into(),
+        valid_for: c.valid_for.time_range(),
+    }
+}
+
+impl TrustedRootInput {
+    /// The trusted root these generations make, as the client reads it back.
+    pub fn trusted_root(&self) -> TrustedRoot {
+        TrustedRoot {
+            media_type: TRUSTED_ROOT_MEDIA_TYPE.to_owned(),
+            tlogs: self.tlogs.iter().map(tlog).collect(),
+            certificate_authorities: self.certificate_authorities.iter().map(ca).collect(),
+            ctlogs: self.ctlogs.iter().map(tlog).collect(),
+            timestamp_authorities: self.timestamp_authorities.iter().map(ca).collect(),
+        }
     }
 }
 
 /// `trusted_root.json`: pretty JSON with the fields in `.proto` order and a trailing newline.
 /// The same input gives the same bytes.
 pub fn trusted_root_json(input: &TrustedRootInput) -> String {
-    pretty(&TrustedRootJson {
-        media_type: TRUSTED_ROOT_MEDIA_TYPE,
-        tlogs: input.tlogs.iter().map(tlog).collect(),
-        certificate_authorities: input.certificate_authorities.iter().map(ca).collect(),
-        ctlogs: input.ctlogs.iter().map(tlog).collect(),
-        timestamp_authorities: input.timestamp_authorities.iter().map(ca).collect(),
-    })
+    input.trusted_root().encode()
 }
 
 #[cfg(test)]

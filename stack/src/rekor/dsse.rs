@@ -1,12 +1,15 @@
 //! The `dsse` v0.0.1 kind: a DSSE envelope (in-toto statement) and the keys that signed it.
-//! Rekor stores only hashes of the envelope and payload, with each signature and its key.
+//! Rekor stores only hashes of the envelope and payload, with each signature and its key (the
+//! types are [`formats::rekor_v1::dsse`]; the envelope inside is DSSE's, read here).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use formats::rekor_v1::Body;
+use formats::rekor_v1::dsse::{HashValue, ProposedSpec, Signature, Spec};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::Error;
 use super::hashedrekord::Checked;
 use crate::pubkey::Verifier;
 
@@ -19,34 +22,6 @@ const IN_TOTO: &str = "application/vnd.in-toto+json";
 /// of verifications and stalls the workers.
 pub(crate) const MAX_VERIFIERS: usize = 10;
 pub(crate) const MAX_SIGNATURES: usize = 10;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Spec {
-    #[serde(rename = "proposedContent")]
-    proposed_content: ProposedContent,
-    // Output fields Rekor computes itself. sigstore-python sends them as `null` (its pydantic
-    // models dump every field); Rekor ignores whatever a proposal puts there, and so do we.
-    #[serde(default)]
-    #[allow(dead_code, reason = "computed by the log, never read from a proposal")]
-    signatures: Option<serde_json::Value>,
-    #[serde(default, rename = "envelopeHash")]
-    #[allow(dead_code, reason = "computed by the log, never read from a proposal")]
-    envelope_hash: Option<serde_json::Value>,
-    #[serde(default, rename = "payloadHash")]
-    #[allow(dead_code, reason = "computed by the log, never read from a proposal")]
-    payload_hash: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProposedContent {
-    envelope: String,
-    /// The keys or certificates, base64 PEM. Rekor's current API calls them `verifiers`
-    /// (what sigstore-python and sigstore-js send); its first schema said `publicKeys`.
-    #[serde(rename = "verifiers", alias = "publicKeys")]
-    public_keys: Vec<String>,
-}
 
 #[derive(Debug, Deserialize)]
 struct Envelope {
@@ -87,53 +62,57 @@ pub(crate) fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 
 /// Rekor's checks for dsse v0.0.1: the envelope parses and every signature verifies with one of
 /// the given keys (over the PAE; any payload type, as Rekor's dsse kind).
-pub(crate) fn check(spec: Value) -> Result<Checked, String> {
-    let spec: Spec = serde_json::from_value(spec).map_err(|e| {
-        format!("invalid dsse spec (want proposedContent with envelope and verifiers): {e}")
-    })?;
+pub(crate) fn check(spec: ProposedSpec) -> Result<Checked, Error> {
+    let refuse = |m: String| Error::Refused(m);
     let content = spec.proposed_content;
-    let envelope: Envelope = serde_json::from_str(&content.envelope)
-        .map_err(|e| format!("proposedContent.envelope is not a DSSE envelope: {e}"))?;
+    let envelope: Envelope = serde_json::from_str(&content.envelope).map_err(|e| {
+        refuse(format!(
+            "proposedContent.envelope is not a DSSE envelope: {e}"
+        ))
+    })?;
     if envelope.signatures.is_empty() {
-        return Err("DSSE envelope has no signatures".into());
+        return Err(refuse("DSSE envelope has no signatures".into()));
     }
-    if content.public_keys.is_empty() {
-        return Err("proposedContent.verifiers is empty".into());
+    if content.verifiers.is_empty() {
+        return Err(refuse("proposedContent.verifiers is empty".into()));
     }
     if envelope.signatures.len() > MAX_SIGNATURES {
-        return Err(format!(
+        return Err(refuse(format!(
             "too many DSSE signatures: {}, max allowed: {MAX_SIGNATURES}",
             envelope.signatures.len()
-        ));
+        )));
     }
-    if content.public_keys.len() > MAX_VERIFIERS {
-        return Err(format!(
+    if content.verifiers.len() > MAX_VERIFIERS {
+        return Err(refuse(format!(
             "too many verifiers: {}, max allowed: {MAX_VERIFIERS}",
-            content.public_keys.len()
-        ));
+            content.verifiers.len()
+        )));
     }
     let payload = B64
         .decode(&envelope.payload)
-        .map_err(|_| "DSSE payload is not base64".to_owned())?;
+        .map_err(|_| refuse("DSSE payload is not base64".to_owned()))?;
     let pae = pae(&envelope.payload_type, &payload);
     let mut verifiers = Vec::new();
-    for (i, key) in content.public_keys.iter().enumerate() {
+    for (i, key) in content.verifiers.iter().enumerate() {
         let pem = B64
             .decode(key)
-            .map_err(|_| format!("verifiers[{i}] is not base64"))?;
-        verifiers.push(Verifier::from_pem(&pem).map_err(|e| format!("verifiers[{i}]: {e}"))?);
+            .map_err(|_| refuse(format!("verifiers[{i}] is not base64")))?;
+        verifiers
+            .push(Verifier::from_pem(&pem).map_err(|e| refuse(format!("verifiers[{i}]: {e}")))?);
     }
     // Every signature needs a key that verifies it (Rekor's verifyEnvelope).
     let mut signatures = Vec::new();
     for (i, sig) in envelope.signatures.iter().enumerate() {
         let raw = B64
             .decode(&sig.sig)
-            .map_err(|_| format!("DSSE signature {i} is not base64"))?;
+            .map_err(|_| refuse(format!("DSSE signature {i} is not base64")))?;
         let verifier = verifiers
             .iter()
             .find(|v| v.verify_message(&pae, &raw).is_ok())
             .ok_or_else(|| {
-                format!("DSSE signature {i} does not verify with any of the given keys")
+                refuse(format!(
+                    "DSSE signature {i} does not verify with any of the given keys"
+                ))
             })?;
         signatures.push((sig.sig.clone(), verifier));
     }
@@ -141,18 +120,6 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
     signatures.dedup_by(|a, b| a.0 == b.0);
     let payload_hash = hex::encode(Sha256::digest(&payload));
     let envelope_hash = hex::encode(Sha256::digest(content.envelope.as_bytes()));
-    let canonical = json!({
-        "apiVersion": "0.0.1",
-        "kind": "dsse",
-        "spec": {
-            "envelopeHash": {"algorithm": "sha256", "value": envelope_hash},
-            "payloadHash": {"algorithm": "sha256", "value": payload_hash},
-            "signatures": signatures
-                .iter()
-                .map(|(sig, v)| json!({"signature": sig, "verifier": B64.encode(v.canonical_pem())}))
-                .collect::<Vec<_>>(),
-        },
-    });
     let mut index_keys = vec![
         format!("sha256:{payload_hash}").into_bytes(),
         format!("sha256:{envelope_hash}").into_bytes(),
@@ -173,8 +140,16 @@ pub(crate) fn check(spec: Value) -> Result<Checked, String> {
         index_keys.push(format!("sha256:{}", v.key_hash()).into_bytes());
         index_keys.extend(v.index_keys());
     }
-    Ok(Checked {
-        body: super::canonical_json(&canonical),
-        index_keys,
-    })
+    let body = Body::Dsse(Spec {
+        envelope_hash: HashValue::sha256(envelope_hash),
+        payload_hash: HashValue::sha256(payload_hash),
+        signatures: signatures
+            .iter()
+            .map(|(sig, v)| Signature {
+                signature: sig.clone(),
+                verifier: B64.encode(v.canonical_pem()),
+            })
+            .collect(),
+    });
+    Ok(Checked { body, index_keys })
 }

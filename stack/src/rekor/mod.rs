@@ -2,9 +2,11 @@
 //! and signed checkpoints, as sigstore clients read them.
 //!
 //! Kinds: `hashedrekord` v0.0.1, `dsse` v0.0.1 and `intoto` v0.0.2. One shard per key
-//! generation; entry UUIDs carry the tree ID.
+//! generation; entry UUIDs carry the tree ID. The wire forms are [`formats::rekor_v1`]'s: the
+//! core takes and answers those typed values, [`routes`] only decodes and encodes them.
 
 mod dsse;
+mod error;
 mod hashedrekord;
 mod intoto;
 pub mod routes;
@@ -13,11 +15,12 @@ mod shards;
 use std::path::Path;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use formats::rekor_v1::{
+    ConsistencyProof, InclusionProof, LogEntry, LogEntryAnon, ProposedEntry, SetPayload, ShardInfo,
+    Verification,
+};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
-use serde_json::{Value, json};
 use tlog::checkpoint::Checkpoint;
 use tlog::note::{EcdsaNoteKey, NoteSigner};
 use tlog::proof::{NodeReader, inclusion_proof, root_at, verify_inclusion};
@@ -28,6 +31,7 @@ use tlog::{Hash, leaf_hash};
 use crate::clock::Clock;
 use crate::keys::{KeyRing, Role};
 
+pub use error::Error;
 pub use routes::routes;
 pub use shards::Shards;
 
@@ -58,32 +62,6 @@ impl std::fmt::Debug for Rekor {
             .field("origin", &self.origin)
             .finish_non_exhaustive()
     }
-}
-
-/// A log entry as Rekor v1 answers it (`LogEntryAnon`), keyed by its UUID.
-#[derive(Debug, Clone)]
-pub struct LogEntry {
-    /// `treeID (16 hex) || leaf hash (64 hex)`.
-    pub uuid: String,
-    /// The JSON object.
-    pub json: Value,
-}
-
-/// Why an entry was refused.
-#[derive(Debug)]
-pub enum CreateError {
-    /// The proposal is malformed or does not verify (400).
-    Invalid(String),
-    /// Already in the log (409), with the existing entry's UUID.
-    Duplicate(String),
-    /// Storage failed (500).
-    Internal(String),
-}
-
-/// Canonical JSON as Rekor writes it (RFC 8785 for the values Rekor uses: keys sorted, no
-/// whitespace; `serde_json` without `preserve_order` keeps object keys sorted).
-pub(crate) fn canonical_json(v: &Value) -> Vec<u8> {
-    serde_json::to_vec(v).expect("a JSON value always serialises")
 }
 
 impl Rekor {
@@ -145,9 +123,10 @@ impl Rekor {
         &self.origin
     }
 
-    /// Entries in the log.
-    pub fn tree_size(&self) -> u64 {
-        self.store.tree_size().unwrap_or(0)
+    /// Entries in the log. A read error is an error, never a size: the next shard's offset is
+    /// read from here.
+    pub fn tree_size(&self) -> Result<u64, Error> {
+        Ok(self.store.tree_size()?)
     }
 
     fn uuid(&self, leaf: &Hash) -> String {
@@ -166,11 +145,15 @@ impl Rekor {
     }
 
     /// Checks a proposed entry, appends it durably and answers it with its proof.
-    pub async fn create(&self, proposed: Value) -> Result<LogEntry, CreateError> {
-        let checked = check_proposal(proposed).map_err(CreateError::Invalid)?;
+    pub async fn create(&self, proposed: ProposedEntry) -> Result<LogEntry, Error> {
+        let checked = match proposed {
+            ProposedEntry::HashedRekord(spec) => hashedrekord::check(spec)?,
+            ProposedEntry::Dsse(spec) => dsse::check(spec)?,
+            ProposedEntry::Intoto(spec) => intoto::check(spec)?,
+        };
         let integrated_time = self.clock.unix();
         let entry = Entry {
-            leaf: checked.body,
+            leaf: checked.body.encode(),
             extra: integrated_time.to_be_bytes().to_vec(),
             index_keys: checked.index_keys,
         };
@@ -185,6 +168,8 @@ impl Rekor {
         let appended: Appended = match rx.await {
             Ok(Ok(a)) => a,
             Ok(Err(SequenceError::Duplicate { index })) => {
+                // The existing entry's UUID is the leaf's own unless the store says otherwise;
+                // a failed read here still answers the 409 the duplicate is.
                 let existing = self
                     .store
                     .entry(index)
@@ -192,27 +177,30 @@ impl Rekor {
                     .flatten()
                     .map(|e| leaf_hash(&e.leaf))
                     .unwrap_or(leaf);
-                return Err(CreateError::Duplicate(self.uuid(&existing)));
+                return Err(Error::Duplicate {
+                    uuid: self.uuid(&existing),
+                });
             }
-            Ok(Err(e)) => return Err(CreateError::Internal(e.to_string())),
-            Err(_) => return Err(CreateError::Internal("the log is shutting down".into())),
+            Ok(Err(e)) => return Err(Error::Sequence(e)),
+            Err(_) => return Err(Error::Sequence(SequenceError::Closed)),
         };
         // The entry is durable from here on.
-        self.entry_at(appended.index, appended.tree_size)
-            .map_err(CreateError::Internal)?
-            .ok_or_else(|| CreateError::Internal("appended entry not found".into()))
+        self.entry_at(appended.index, appended.tree_size)?
+            .ok_or(Error::AppendedEntryMissing {
+                index: appended.index,
+            })
     }
 
-    /// A SET over `body` (base64), `integrated_time` and global `log_index`, by this log.
-    pub(crate) fn sign_set(&self, body: &str, integrated_time: i64, log_index: u64) -> String {
-        let payload = canonical_json(&json!({
-            "body": body,
-            "integratedTime": integrated_time,
-            "logID": hex::encode(self.log_id),
-            "logIndex": log_index,
-        }));
-        let set: DerSignature = self.key.sign(&payload);
-        B64.encode(set.as_bytes())
+    /// A SET over `body`, `integrated_time` and global `log_index`, by this log.
+    pub(crate) fn sign_set(&self, body: &[u8], integrated_time: i64, log_index: u64) -> Vec<u8> {
+        let payload = SetPayload {
+            body: body.to_vec(),
+            integrated_time,
+            log_id: self.log_id,
+            log_index,
+        };
+        let set: DerSignature = self.key.sign(&payload.encode());
+        set.as_bytes().to_vec()
     }
 
     /// A checkpoint for faults: another origin, or signed by a key that is not the log's under
@@ -240,33 +228,35 @@ impl Rekor {
     /// swapped for a leaf only this view has (or, in a one-leaf tree, one more leaf). Its
     /// checkpoint is signed by the log's own key and `index`'s proof in it verifies, so only
     /// comparing it with the log's other answers (a consistency check) shows the fork.
-    pub(crate) fn forked_view(
-        &self,
-        index: u64,
-        size: u64,
-    ) -> Result<(u64, Hash, Vec<Hash>, String), String> {
+    pub(crate) fn forked_view(&self, index: u64, size: u64) -> Result<InclusionProof, Error> {
         let fork = Fork {
             tree: &*self.store,
             victim: u64::from(index == 0),
             leaf: leaf_hash(b"sigbox split view: a leaf only this view of the log has"),
         };
         let size = size.max(fork.victim + 1);
-        let root = root_at(&fork, size).map_err(|e| e.to_string())?;
-        let hashes = inclusion_proof(&fork, index, size).map_err(|e| e.to_string())?;
-        Ok((size, root, hashes, self.checkpoint(size, &root)))
+        let root = root_at(&fork, size)?;
+        let hashes = inclusion_proof(&fork, index, size)?;
+        Ok(InclusionProof {
+            checkpoint: self.checkpoint(size, &root),
+            hashes: hashes.iter().map(|h| h.0).collect(),
+            log_index: index,
+            root_hash: root.0,
+            tree_size: size,
+        })
     }
 
     /// The entry at shard-local `index`, with an inclusion proof in the current tree.
-    pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+    pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, Error> {
+        let size = self.tree_size()?;
         self.entry_at(index, size)
     }
 
     /// The entry with this UUID (80 hex digits with the tree ID, or 64 without).
-    pub fn entry_by_uuid(&self, uuid: &str) -> Result<Option<LogEntry>, String> {
+    pub fn entry_by_uuid(&self, uuid: &str) -> Result<Option<LogEntry>, Error> {
         // Hex first: the slicing below is by bytes, and a multi-byte character would split.
         if !uuid.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err("entry UUID is not hex".to_owned());
+            return Err(Error::UuidNotHex);
         }
         let leaf_hex = match uuid.len() {
             64 => uuid,
@@ -276,37 +266,30 @@ impl Rekor {
                 }
                 &uuid[16..]
             }
-            _ => {
-                return Err(format!(
-                    "entry UUID must be 64 or 80 hex digits, got {}",
-                    uuid.len()
-                ));
-            }
+            len => return Err(Error::UuidLength { len }),
         };
-        let leaf = Hash::from_hex(leaf_hex).ok_or_else(|| "entry UUID is not hex".to_owned())?;
-        match self.store.leaf_index(&leaf).map_err(|e| e.to_string())? {
+        let leaf = Hash::from_hex(leaf_hex).ok_or(Error::UuidNotHex)?;
+        match self.store.leaf_index(&leaf)? {
             Some(index) => self.entry_by_index(index),
             None => Ok(None),
         }
     }
 
-    /// Indices of entries with this search key.
-    pub fn lookup(&self, key: &str) -> Result<Vec<String>, String> {
-        let indices = self
-            .store
-            .lookup(key.as_bytes())
-            .map_err(|e| e.to_string())?;
+    /// UUIDs of entries with this search key.
+    pub fn lookup(&self, key: &str) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();
-        for index in indices {
-            if let Some(e) = self.store.entry(index).map_err(|e| e.to_string())? {
+        for index in self.store.lookup(key.as_bytes())? {
+            if let Some(e) = self.store.entry(index)? {
                 out.push(self.uuid(&leaf_hash(&e.leaf)));
             }
         }
         Ok(out)
     }
 
-    fn entry_at(&self, index: u64, size: u64) -> Result<Option<LogEntry>, String> {
-        let Some(stored) = self.store.entry(index).map_err(|e| e.to_string())? else {
+    /// The entry at shard-local `index` with its proof in the tree of `size` entries and a
+    /// SET over its global index.
+    fn entry_at(&self, index: u64, size: u64) -> Result<Option<LogEntry>, Error> {
+        let Some(stored) = self.store.entry(index)? else {
             return Ok(None);
         };
         if index >= size {
@@ -317,109 +300,68 @@ impl Rekor {
                 .extra
                 .as_slice()
                 .try_into()
-                .map_err(|_| format!("entry {index} has a corrupt integrated time"))?,
+                .map_err(|_| Error::CorruptEntry { index })?,
         );
         let leaf = leaf_hash(&stored.leaf);
-        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
-        let hashes = inclusion_proof(&*self.store, index, size).map_err(|e| e.to_string())?;
+        let root = root_at(&*self.store, size)?;
+        let hashes = inclusion_proof(&*self.store, index, size)?;
         // Re-verify what we hand out, as rekor-tiles does: a bad proof is our bug, never the
         // client's problem to discover.
         verify_inclusion(&leaf, index, size, &hashes, &root)
-            .map_err(|e| format!("inclusion proof for entry {index} does not verify: {e}"))?;
-        let body = B64.encode(&stored.leaf);
-        let log_id = hex::encode(self.log_id);
+            .map_err(|source| Error::ProofDoesNotVerify { index, source })?;
         // Rekor's sharded log: `logIndex` (and the SET) are global, the inclusion proof's index
         // is the leaf's within this shard's tree.
         let global = self.offset + index;
-        let set_payload = canonical_json(&json!({
-            "body": body,
-            "integratedTime": integrated_time,
-            "logID": log_id,
-            "logIndex": global,
-        }));
-        let set: DerSignature = self.key.sign(&set_payload);
-        let json = json!({
-            "body": body,
-            "integratedTime": integrated_time,
-            "logID": log_id,
-            "logIndex": global,
-            "verification": {
-                "inclusionProof": {
-                    "checkpoint": self.checkpoint(size, &root),
-                    "hashes": hashes.iter().map(Hash::to_hex).collect::<Vec<_>>(),
-                    "logIndex": index,
-                    "rootHash": root.to_hex(),
-                    "treeSize": size,
-                },
-                "signedEntryTimestamp": B64.encode(set.as_bytes()),
-            },
-        });
+        let signed_entry_timestamp = self.sign_set(&stored.leaf, integrated_time, global);
         Ok(Some(LogEntry {
             uuid: self.uuid(&leaf),
-            json,
+            entry: LogEntryAnon {
+                attestation: None,
+                body: stored.leaf,
+                integrated_time,
+                log_id: self.log_id,
+                log_index: global,
+                verification: Verification {
+                    inclusion_proof: InclusionProof {
+                        checkpoint: self.checkpoint(size, &root),
+                        hashes: hashes.iter().map(|h| h.0).collect(),
+                        log_index: index,
+                        root_hash: root.0,
+                        tree_size: size,
+                    },
+                    signed_entry_timestamp,
+                },
+            },
         }))
     }
 
-    /// `GET /api/v1/log`.
-    pub fn log_info(&self) -> Result<Value, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
-        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
-        Ok(json!({
-            "rootHash": root.to_hex(),
-            "treeSize": size,
-            "signedTreeHead": self.checkpoint(size, &root),
-            "treeID": self.tree_id.to_string(),
-            "inactiveShards": [],
-        }))
+    /// This shard's head (`GET /api/v1/log` answers the active shard's, with the others').
+    pub fn head(&self) -> Result<ShardInfo, Error> {
+        let size = self.tree_size()?;
+        let root = root_at(&*self.store, size)?;
+        Ok(ShardInfo {
+            root_hash: root.0,
+            signed_tree_head: self.checkpoint(size, &root),
+            tree_id: self.tree_id,
+            tree_size: size,
+        })
     }
 
     /// `GET /api/v1/log/proof`.
-    pub fn consistency(&self, first: u64, last: u64) -> Result<Value, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+    pub fn consistency(&self, first: u64, last: u64) -> Result<ConsistencyProof, Error> {
+        let size = self.tree_size()?;
         if last > size {
-            return Err(format!("lastSize {last} is beyond the tree size {size}"));
+            return Err(Error::ProofBeyondTree { last, size });
         }
         if first < 1 || first > last {
-            return Err(format!(
-                "firstSize {first} must be between 1 and lastSize {last}"
-            ));
+            return Err(Error::ProofRange { first, last });
         }
-        let hashes =
-            tlog::proof::consistency_proof(&*self.store, first, last).map_err(|e| e.to_string())?;
-        let root = root_at(&*self.store, last).map_err(|e| e.to_string())?;
-        Ok(json!({
-            "rootHash": root.to_hex(),
-            "hashes": hashes.iter().map(Hash::to_hex).collect::<Vec<_>>(),
-        }))
-    }
-}
-
-fn check_proposal(proposed: Value) -> Result<hashedrekord::Checked, String> {
-    let Value::Object(mut obj) = proposed else {
-        return Err("proposed entry must be a JSON object".into());
-    };
-    let kind = obj
-        .remove("kind")
-        .and_then(|k| k.as_str().map(str::to_owned))
-        .ok_or("proposed entry has no `kind`")?;
-    let version = obj
-        .remove("apiVersion")
-        .and_then(|k| k.as_str().map(str::to_owned))
-        .ok_or("proposed entry has no `apiVersion`")?;
-    let spec = obj.remove("spec").ok_or("proposed entry has no `spec`")?;
-    if let Some(extra) = obj.keys().next() {
-        return Err(format!("proposed entry has unknown field `{extra}`"));
-    }
-    match (kind.as_str(), version.as_str()) {
-        ("hashedrekord", "0.0.1") => hashedrekord::check(spec),
-        ("hashedrekord", v) => Err(format!(
-            "unsupported hashedrekord version `{v}` (want 0.0.1)"
-        )),
-        ("dsse", "0.0.1") => dsse::check(spec),
-        ("dsse", v) => Err(format!("unsupported dsse version `{v}` (want 0.0.1)")),
-        ("intoto", "0.0.2") => intoto::check(spec),
-        ("intoto", v) => Err(format!("unsupported intoto version `{v}` (want 0.0.2)")),
-        (k, _) => Err(format!("unknown kind `{k}`")),
+        let hashes = tlog::proof::consistency_proof(&*self.store, first, last)?;
+        let root = root_at(&*self.store, last)?;
+        Ok(ConsistencyProof {
+            hashes: hashes.iter().map(|h| h.0).collect(),
+            root_hash: root.0,
+        })
     }
 }
 

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use formats::rekor_v1::{ConsistencyProof, LogEntry, LogEntryAnon, LogInfo, ProposedEntry};
 
-use super::{CreateError, LogEntry, Rekor};
+use super::{Error, Rekor};
 use crate::faults::{Fault, Faults};
 use crate::generations::Set;
 use crate::keys::{KeyRing, Role};
@@ -70,100 +70,78 @@ impl Shards {
         }
     }
 
-    /// The global index the next shard would start at.
-    pub fn next_offset(&self) -> u64 {
+    /// The global index the next shard would start at. A failed read fails the rotation
+    /// rather than give an offset that would repeat global log indexes.
+    pub fn next_offset(&self) -> Result<u64, Error> {
         let active = self.active();
-        active.offset() + active.tree_size()
+        Ok(active.offset() + active.tree_size()?)
     }
 
     /// Appends to the active shard. An armed Rekor fault doctors the answer (the log itself
     /// stays honest).
-    pub async fn create(&self, proposed: Value) -> Result<LogEntry, CreateError> {
+    pub async fn create(&self, proposed: ProposedEntry) -> Result<LogEntry, Error> {
         let _open = self.gate.read().await;
         let shard = self.active();
         let mut entry = shard.create(proposed).await?;
-        let global = entry.json["logIndex"].as_u64().unwrap_or(0);
+        let global = entry.entry.log_index;
         if global > 0 && self.faults.take(Fault::RekorOtherArtifact) {
             // A real, verifiable entry: the one before, for another artifact.
             if let Ok(Some(other)) = self.entry_by_index(global - 1) {
                 entry = other;
             }
         }
-        self.doctor(&shard, &mut entry.json);
+        self.doctor(&shard, &mut entry.entry);
         Ok(entry)
     }
 
-    fn doctor(&self, shard: &Rekor, e: &mut Value) {
+    /// Applies the armed faults to an honest answer: each one lies in one place and keeps the
+    /// rest valid.
+    fn doctor(&self, shard: &Rekor, e: &mut LogEntryAnon) {
         let faults = &self.faults;
-        let proof = |e: &Value| {
-            let p = &e["verification"]["inclusionProof"];
-            let size = p["treeSize"].as_u64().unwrap_or(0);
-            let root = p["rootHash"]
-                .as_str()
-                .and_then(tlog::Hash::from_hex)
-                .unwrap_or(tlog::Hash([0; 32]));
-            (size, root)
-        };
-        let global = e["logIndex"].as_u64().unwrap_or(0);
+        let global = e.log_index;
         if faults.take(Fault::RekorWrongProof) {
             // A path with a stranger's hash in it: it no longer leads to the root.
-            let hashes = &mut e["verification"]["inclusionProof"]["hashes"];
-            let stranger = tlog::leaf_hash(b"another leaf").to_hex();
-            match hashes.as_array_mut() {
-                Some(h) if !h.is_empty() => h[0] = json!(stranger),
-                _ => *hashes = json!([stranger]),
+            let hashes = &mut e.verification.inclusion_proof.hashes;
+            let stranger = tlog::leaf_hash(b"another leaf").0;
+            match hashes.first_mut() {
+                Some(h) => *h = stranger,
+                None => hashes.push(stranger),
             }
         }
         if faults.take(Fault::RekorSplitView) {
-            let index = e["verification"]["inclusionProof"]["logIndex"].as_u64();
-            let (size, _) = proof(e);
-            match index.map(|i| shard.forked_view(i, size)) {
-                Some(Ok((size, root, hashes, checkpoint))) => {
-                    e["verification"]["inclusionProof"] = json!({
-                        "checkpoint": checkpoint,
-                        "hashes": hashes.iter().map(tlog::Hash::to_hex).collect::<Vec<_>>(),
-                        "logIndex": index,
-                        "rootHash": root.to_hex(),
-                        "treeSize": size,
-                    });
-                }
-                Some(Err(e)) => tracing::error!(error = %e, "building the split view"),
-                None => tracing::error!("split view: the entry has no inclusion proof index"),
+            let proof = &e.verification.inclusion_proof;
+            match shard.forked_view(proof.log_index, proof.tree_size) {
+                Ok(forked) => e.verification.inclusion_proof = forked,
+                Err(e) => tracing::error!(error = %e, "building the split view"),
             }
         }
+        let proof = &mut e.verification.inclusion_proof;
+        let (size, root) = (proof.tree_size, tlog::Hash(proof.root_hash));
         if faults.take(Fault::RekorCheckpointWrongKey) {
-            let (size, root) = proof(e);
             let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::Rekor, 0);
-            e["verification"]["inclusionProof"]["checkpoint"] =
-                json!(shard.forged_checkpoint(size, &root, None, Some(impostor)));
+            proof.checkpoint = shard.forged_checkpoint(size, &root, None, Some(impostor));
         }
         if faults.take(Fault::RekorCheckpointWrongOrigin) {
-            let (size, root) = proof(e);
-            e["verification"]["inclusionProof"]["checkpoint"] =
-                json!(shard.forged_checkpoint(size, &root, Some("impostor.example - 1"), None));
+            proof.checkpoint =
+                shard.forged_checkpoint(size, &root, Some("impostor.example - 1"), None);
         }
         if faults.take(Fault::RekorSetOverOtherBytes) {
-            let time = e["integratedTime"].as_i64().unwrap_or(0);
-            let other = base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                b"{\"other\":\"bytes\"}",
-            );
-            e["verification"]["signedEntryTimestamp"] = json!(shard.sign_set(&other, time, global));
+            e.verification.signed_entry_timestamp =
+                shard.sign_set(b"{\"other\":\"bytes\"}", e.integrated_time, global);
         }
         if faults.take(Fault::RekorIntegratedTimeOutside) {
             // An hour earlier, before the certificate existed, under a valid SET: only the
             // certificate-validity check at the integrated time catches it.
-            let time = e["integratedTime"].as_i64().unwrap_or(0) - 3600;
-            let body = e["body"].as_str().unwrap_or_default().to_owned();
-            e["integratedTime"] = json!(time);
-            e["verification"]["signedEntryTimestamp"] = json!(shard.sign_set(&body, time, global));
+            e.integrated_time -= 3600;
+            e.verification.signed_entry_timestamp =
+                shard.sign_set(&e.body, e.integrated_time, global);
         }
     }
 
     /// The entry at global index `index`, from whichever shard holds it.
-    pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, String> {
+    pub fn entry_by_index(&self, index: u64) -> Result<Option<LogEntry>, Error> {
         for shard in self.all() {
-            if index >= shard.offset() && index < shard.offset() + shard.tree_size() {
+            if index >= shard.offset() && index < shard.offset() + shard.tree_size()? {
                 return shard.entry_by_index(index - shard.offset());
             }
         }
@@ -171,7 +149,7 @@ impl Shards {
     }
 
     /// The entry with this UUID in any shard.
-    pub fn entry_by_uuid(&self, uuid: &str) -> Result<Option<LogEntry>, String> {
+    pub fn entry_by_uuid(&self, uuid: &str) -> Result<Option<LogEntry>, Error> {
         for shard in self.all().iter().rev() {
             if let Some(e) = shard.entry_by_uuid(uuid)? {
                 return Ok(Some(e));
@@ -181,7 +159,7 @@ impl Shards {
     }
 
     /// UUIDs of entries with this search key, in every shard.
-    pub fn lookup(&self, key: &str) -> Result<Vec<String>, String> {
+    pub fn lookup(&self, key: &str) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();
         for shard in self.all() {
             out.extend(shard.lookup(key)?);
@@ -190,20 +168,14 @@ impl Shards {
     }
 
     /// `GET /api/v1/log`: the active shard, with the frozen ones as `inactiveShards`.
-    pub fn log_info(&self) -> Result<Value, String> {
+    pub fn log_info(&self) -> Result<LogInfo, Error> {
         let all = self.all();
         let (active, frozen) = all.split_last().expect("at least one shard");
-        let mut info = active.log_info()?;
-        let mut inactive = Vec::new();
-        for shard in frozen {
-            let mut i = shard.log_info()?;
-            if let Some(obj) = i.as_object_mut() {
-                obj.remove("inactiveShards");
-            }
-            inactive.push(i);
-        }
-        info["inactiveShards"] = json!(inactive);
-        Ok(info)
+        let inactive = frozen
+            .iter()
+            .map(|s| s.head())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LogInfo::active(active.head()?, inactive))
     }
 
     /// The active shard's public key.
@@ -217,14 +189,14 @@ impl Shards {
         first: u64,
         last: u64,
         tree_id: Option<u64>,
-    ) -> Result<Value, String> {
+    ) -> Result<ConsistencyProof, Error> {
         let shard = match tree_id {
             None => self.active(),
-            Some(id) => self
+            Some(tree_id) => self
                 .all()
                 .into_iter()
-                .find(|s| s.tree_id() == id)
-                .ok_or_else(|| format!("no shard has treeID {id}"))?,
+                .find(|s| s.tree_id() == tree_id)
+                .ok_or(Error::UnknownTree { tree_id })?,
         };
         shard.consistency(first, last)
     }

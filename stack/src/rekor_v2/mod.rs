@@ -13,6 +13,7 @@
 //! rekor-tiles takes as the SHA-256 of the DER public key, so the log ID is that whole hash and
 //! the key ID its first four bytes, exactly as for Rekor v1.
 
+mod error;
 pub mod routes;
 mod wire;
 
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use serde_json::Value;
+use formats::rekor_v2::CreateEntryRequest;
 use tlog::checkpoint::Checkpoint;
 use tlog::note::EcdsaNoteKey;
 use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
@@ -33,6 +34,7 @@ use tlog::{Hash, leaf_hash};
 use crate::faults::{Fault, Faults};
 use crate::keys::{KeyRing, Role};
 
+pub use error::Error;
 pub use routes::routes;
 
 /// Largest batch the sequencer commits in one synced write.
@@ -59,28 +61,6 @@ impl std::fmt::Debug for RekorV2 {
             .field("origin", &self.origin)
             .finish_non_exhaustive()
     }
-}
-
-/// Why an entry was refused.
-#[derive(Debug)]
-pub enum CreateError {
-    /// The request is malformed or does not verify (400).
-    Invalid(String),
-    /// Already in the log (409), at this index.
-    Duplicate(u64),
-    /// Storage failed (500).
-    Internal(String),
-}
-
-/// Why a tile was not served.
-#[derive(Debug)]
-pub enum TileError {
-    /// Not a tile path (400).
-    BadPath(String),
-    /// Beyond the tree (404).
-    NotFound(String),
-    /// Storage failed (500).
-    Internal(String),
 }
 
 impl RekorV2 {
@@ -125,8 +105,8 @@ impl RekorV2 {
     }
 
     /// Entries in the log.
-    pub fn tree_size(&self) -> Result<u64, String> {
-        self.store.tree_size().map_err(|e| e.to_string())
+    pub fn tree_size(&self) -> Result<u64, Error> {
+        Ok(self.store.tree_size()?)
     }
 
     fn signed_checkpoint(&self, size: u64, root: &Hash) -> String {
@@ -140,16 +120,16 @@ impl RekorV2 {
     }
 
     /// The current signed checkpoint (`GET /api/v2/checkpoint`).
-    pub fn checkpoint(&self) -> Result<String, String> {
+    pub fn checkpoint(&self) -> Result<String, Error> {
         let size = self.tree_size()?;
-        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
+        let root = root_at(&*self.store, size)?;
         Ok(self.signed_checkpoint(size, &root))
     }
 
     /// Checks a `CreateEntryRequest`, appends it durably and answers the
     /// `TransparencyLogEntry` (protojson bytes).
-    pub async fn create(&self, request: Value) -> Result<Vec<u8>, CreateError> {
-        let checked = wire::check_request(request).map_err(CreateError::Invalid)?;
+    pub async fn create(&self, request: &CreateEntryRequest) -> Result<Vec<u8>, Error> {
+        let checked = wire::check_request(request)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.sequencer.submit(
             Entry {
@@ -164,10 +144,10 @@ impl RekorV2 {
         let appended = match rx.await {
             Ok(Ok(a)) => a,
             Ok(Err(SequenceError::Duplicate { index })) => {
-                return Err(CreateError::Duplicate(index));
+                return Err(Error::Duplicate { index });
             }
-            Ok(Err(e)) => return Err(CreateError::Internal(e.to_string())),
-            Err(_) => return Err(CreateError::Internal("the log is shutting down".into())),
+            Ok(Err(e)) => return Err(Error::Sequence(e)),
+            Err(_) => return Err(Error::Sequence(SequenceError::Closed)),
         };
         // The entry is durable from here on: whatever fails below, it stays in the log.
         let (mut index, size) = (appended.index, appended.tree_size);
@@ -175,28 +155,26 @@ impl RekorV2 {
             // A real, verifiable entry: the one before, for another artifact.
             index -= 1;
         }
-        let mut entry = self.entry_at(index, size)?;
-        self.doctor(&mut entry, size);
-        serde_json::to_vec(&entry).map_err(|e| CreateError::Internal(format!("encoding: {e}")))
+        let (mut entry, root) = self.entry_at(index, size)?;
+        self.doctor(&mut entry, size, &root);
+        serde_json::to_vec(&entry).map_err(Error::Encode)
     }
 
-    /// The `TransparencyLogEntry` of the entry at `index` in the tree of `size` entries.
-    fn entry_at(&self, index: u64, size: u64) -> Result<wire::TransparencyLogEntry, CreateError> {
-        let internal = |e: String| CreateError::Internal(e);
+    /// The `TransparencyLogEntry` of the entry at `index` in the tree of `size` entries, and
+    /// that tree's root.
+    fn entry_at(&self, index: u64, size: u64) -> Result<(wire::TransparencyLogEntry, Hash), Error> {
         let body = self
             .store
-            .entry(index)
-            .map_err(|e| internal(e.to_string()))?
-            .ok_or_else(|| internal(format!("entry {index} is missing")))?
+            .entry(index)?
+            .ok_or(Error::EntryMissing { index })?
             .leaf;
-        let kind = wire::kind_of(&body).map_err(internal)?;
-        let root = root_at(&*self.store, size).map_err(|e| internal(e.to_string()))?;
-        let hashes =
-            inclusion_proof(&*self.store, index, size).map_err(|e| internal(e.to_string()))?;
+        let kind = wire::kind_of(index, &body)?;
+        let root = root_at(&*self.store, size)?;
+        let hashes = inclusion_proof(&*self.store, index, size)?;
         // Re-verify what we hand out, as rekor-tiles does before it answers.
         verify_inclusion(&leaf_hash(&body), index, size, &hashes, &root)
-            .map_err(|e| internal(format!("verifying inclusion proof for index {index}: {e}")))?;
-        Ok(wire::TransparencyLogEntry {
+            .map_err(|source| Error::ProofDoesNotVerify { index, source })?;
+        let entry = wire::TransparencyLogEntry {
             log_index: index.to_string(),
             log_id: wire::LogId {
                 key_id: B64.encode(self.log_id),
@@ -217,13 +195,14 @@ impl RekorV2 {
                 },
             },
             canonicalized_body: B64.encode(&body),
-        })
+        };
+        Ok((entry, root))
     }
 
     /// An armed fault doctors the answer (the log itself stays honest), as on Rekor v1: a
     /// proof with a stranger's hash, a checkpoint by a key that is not the log's or naming
     /// another origin, each otherwise valid.
-    fn doctor(&self, e: &mut wire::TransparencyLogEntry, size: u64) {
+    fn doctor(&self, e: &mut wire::TransparencyLogEntry, size: u64, root: &Hash) {
         let proof = &mut e.inclusion_proof;
         if self.faults.take(Fault::RekorWrongProof) {
             let stranger = B64.encode(leaf_hash(b"another leaf").as_bytes());
@@ -232,17 +211,11 @@ impl RekorV2 {
                 None => proof.hashes.push(stranger),
             }
         }
-        let root = || {
-            B64.decode(&proof.root_hash)
-                .ok()
-                .and_then(|r| Hash::from_slice(&r))
-                .unwrap_or(Hash([0; 32]))
-        };
         let forged = |origin: &str, key: Option<p256::ecdsa::SigningKey>| {
             let checkpoint = Checkpoint {
                 origin: origin.to_owned(),
                 size,
-                root: root(),
+                root: *root,
                 extensions: vec![],
             };
             match key {
@@ -262,10 +235,10 @@ impl RekorV2 {
     /// The bytes at a tlog-tiles path below `tile/` (`0/x001/234`, `entries/005.p/7`): a hash
     /// tile (concatenated hashes) or an entry bundle (each entry as a big-endian 16-bit length
     /// and its bytes). A partial tile is served only at its exact width up to the tree's edge.
-    pub fn tile(&self, path: &str) -> Result<Vec<u8>, TileError> {
+    pub fn tile(&self, path: &str) -> Result<Vec<u8>, Error> {
         let tile =
-            Tile::parse(&format!("tile/{path}")).map_err(|e| TileError::BadPath(e.to_string()))?;
-        let size = self.tree_size().map_err(TileError::Internal)?;
+            Tile::parse(&format!("tile/{path}")).map_err(|e| Error::TilePath(e.to_string()))?;
+        let size = self.tree_size()?;
         let start = tile.index.saturating_mul(TILE_WIDTH);
         let end = start.saturating_add(u64::from(tile.width));
         let available = if tile.level == Tile::DATA {
@@ -277,24 +250,21 @@ impl RekorV2 {
                 .unwrap_or(0)
         };
         if end > available {
-            return Err(TileError::NotFound(format!(
-                "tile/{path} is beyond the tree of {size} entries"
-            )));
+            return Err(Error::TileBeyondTree {
+                path: path.to_owned(),
+                size,
+            });
         }
         if tile.level != Tile::DATA {
-            return tlog::tile::tile_bytes(&*self.store, &tile)
-                .map_err(|e| TileError::Internal(e.to_string()));
+            return Ok(tlog::tile::tile_bytes(&*self.store, &tile)?);
         }
         let mut out = Vec::new();
         for index in start..end {
             let entry = self
                 .store
-                .entry(index)
-                .map_err(|e| TileError::Internal(e.to_string()))?
-                .ok_or_else(|| TileError::Internal(format!("entry {index} is missing")))?;
-            let len = u16::try_from(entry.leaf.len()).map_err(|_| {
-                TileError::Internal(format!("entry {index} is too long for an entry bundle"))
-            })?;
+                .entry(index)?
+                .ok_or(Error::EntryMissing { index })?;
+            let len = u16::try_from(entry.leaf.len()).map_err(|_| Error::EntryTooLong { index })?;
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(&entry.leaf);
         }

@@ -11,12 +11,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::{CreateError, PATH_PREFIX, RekorV2, TileError};
-use crate::http::ApiError;
-use crate::http::json::parse_body;
+use formats::rekor_v2::CreateEntryRequest;
 
-/// rekor-tiles' header naming the existing entry's index on a duplicate.
-const DUPLICATE_INDEX_HEADER: &str = "x-log-index";
+use super::{Error, PATH_PREFIX, RekorV2};
+use crate::http::json::parse_body;
 
 /// The v2 routes.
 pub fn routes(log: Arc<RekorV2>) -> Router {
@@ -37,28 +35,21 @@ pub fn routes(log: Arc<RekorV2>) -> Router {
 }
 
 async fn create_entry(State(log): State<Arc<RekorV2>>, body: Bytes) -> Response {
-    let request = match parse_body(&body) {
-        Ok(v) => v,
-        Err(e) => return ApiError::bad_request(e).into_response(),
+    let request = match parse_body(&body)
+        .map_err(Error::Body)
+        .and_then(|v| Ok(CreateEntryRequest::from_value(v)?))
+    {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
     };
-    match log.create(request).await {
+    match log.create(&request).await {
         Ok(bytes) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/json")],
             bytes,
         )
             .into_response(),
-        Err(CreateError::Invalid(msg)) => ApiError::bad_request(msg).into_response(),
-        Err(CreateError::Duplicate(index)) => {
-            let err = ApiError::new(
-                StatusCode::CONFLICT,
-                format!(
-                    "an equivalent entry already exists in the transparency log with index {index}"
-                ),
-            );
-            ([(DUPLICATE_INDEX_HEADER, index.to_string())], err).into_response()
-        }
-        Err(CreateError::Internal(msg)) => ApiError::internal(msg).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -73,7 +64,7 @@ async fn get_checkpoint(State(log): State<Arc<RekorV2>>) -> Response {
             note,
         )
             .into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -88,8 +79,6 @@ async fn get_tile(State(log): State<Arc<RekorV2>>, Path(path): Path<String>) -> 
             bytes,
         )
             .into_response(),
-        Err(TileError::BadPath(e)) => ApiError::bad_request(e).into_response(),
-        Err(TileError::NotFound(e)) => ApiError::not_found(e).into_response(),
-        Err(TileError::Internal(e)) => ApiError::internal(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }

@@ -1,99 +1,28 @@
-//! Rekor v2's wire forms (sigstore/rekor-tiles `api/proto/rekor/v2`, through grpc-gateway's
-//! protojson): the `CreateEntryRequest` clients post, the canonical entry body that becomes the
-//! Merkle leaf, and the `TransparencyLogEntry` the log answers with.
+//! Rekor v2's checks (sigstore/rekor-tiles `api/proto/rekor/v2`, through grpc-gateway's
+//! protojson): a `CreateEntryRequest` in, the canonical entry body that becomes the Merkle leaf
+//! out, and the `TransparencyLogEntry` the log answers with. The request and body types, and
+//! their protojson rules, are [`formats::rekor_v2`]'s.
 //!
-//! Pure: bytes in, bytes or a reason out. protojson rules that matter here: a field may be
-//! spelled by its JSON name (`hashedRekordRequestV002`) or its proto name
-//! (`hashed_rekord_request_v002`); `bytes` are base64, standard or URL-safe, padded or not;
-//! unknown fields are refused (rekor-tiles sets `DiscardUnknown: false`); 64-bit integers are
-//! strings.
+//! Pure: typed values in, bytes or a reason out. `bytes` fields are base64, standard or
+//! URL-safe, padded or not, and are logged as standard base64; 64-bit integers are strings.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use formats::rekor_v2::{
+    Body, CreateEntryRequest, DsseLogEntryV002, DsseRequestV002, HashOutput,
+    HashedRekordLogEntryV002, HashedRekordRequestV002, RawBytes, Signature,
+    Verifier as VerifierJson,
+};
+use serde::Serialize;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use super::Error;
 use crate::pubkey::Verifier;
 use crate::rekor::{MAX_DSSE_SIGNATURES, MAX_DSSE_VERIFIERS};
 
 /// A C2SP tlog-tiles entry bundle prefixes each entry with a 16-bit length, so no canonical
 /// body may be longer.
 pub(crate) const MAX_ENTRY_BYTES: usize = u16::MAX as usize;
-
-/// `CreateEntryRequest`: exactly one of its `spec` oneof.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateEntryRequest {
-    #[serde(
-        rename = "hashedRekordRequestV002",
-        alias = "hashed_rekord_request_v002"
-    )]
-    hashed_rekord: Option<HashedRekordRequestV002>,
-    #[serde(rename = "dsseRequestV002", alias = "dsse_request_v002")]
-    dsse: Option<DsseRequestV002>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HashedRekordRequestV002 {
-    digest: String,
-    signature: SignatureJson,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignatureJson {
-    content: String,
-    verifier: VerifierJson,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifierJson {
-    #[serde(rename = "publicKey", alias = "public_key")]
-    public_key: Option<RawBytes>,
-    #[serde(rename = "x509Certificate", alias = "x509_certificate")]
-    x509_certificate: Option<RawBytes>,
-    #[serde(rename = "keyDetails", alias = "key_details")]
-    key_details: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBytes {
-    #[serde(rename = "rawBytes", alias = "raw_bytes")]
-    raw_bytes: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DsseRequestV002 {
-    envelope: EnvelopeJson,
-    verifiers: Vec<VerifierJson>,
-}
-
-/// `io.intoto.Envelope` in protojson: the payload is `bytes` (base64 once).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EnvelopeJson {
-    payload: String,
-    #[serde(rename = "payloadType", alias = "payload_type")]
-    payload_type: String,
-    signatures: Vec<EnvelopeSignature>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EnvelopeSignature {
-    sig: String,
-    #[serde(default)]
-    #[allow(
-        dead_code,
-        reason = "a hint only; the log keeps verifiers, not key IDs"
-    )]
-    keyid: Option<String>,
-}
 
 /// A checked proposal: the canonical body (the Merkle leaf).
 #[derive(Debug)]
@@ -103,59 +32,69 @@ pub(crate) struct Checked {
 }
 
 /// The `kind` of a logged body: `hashedrekord` or `dsse`.
-pub(crate) fn kind_of(body: &[u8]) -> Result<&'static str, String> {
-    let body: Value =
-        serde_json::from_slice(body).map_err(|e| format!("a logged body is not JSON: {e}"))?;
-    match body["kind"].as_str() {
-        Some("hashedrekord") => Ok("hashedrekord"),
-        Some("dsse") => Ok("dsse"),
-        other => Err(format!("a logged body has kind {other:?}")),
-    }
+pub(crate) fn kind_of(index: u64, body: &[u8]) -> Result<&'static str, Error> {
+    Body::parse(body)
+        .map(|b| b.kind())
+        .map_err(|source| Error::LoggedBody { index, source })
+}
+
+fn refuse(message: String) -> Error {
+    Error::Refused(message)
 }
 
 /// protojson's `bytes`: any of the four base64 alphabets/paddings.
-fn decode_bytes(what: &str, s: &str) -> Result<Vec<u8>, String> {
+fn decode_bytes(what: &str, s: &str) -> Result<Vec<u8>, Error> {
     [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
         .iter()
         .find_map(|engine| engine.decode(s).ok())
-        .ok_or_else(|| format!("{what} is not base64"))
+        .ok_or_else(|| refuse(format!("{what} is not base64")))
 }
 
 /// A parsed verifier and the protojson form the log records it in.
 struct ParsedVerifier {
     key: Verifier,
-    logged: Value,
+    logged: VerifierJson,
     raw: Vec<u8>,
     key_details: String,
 }
 
-fn parse_verifier(what: &str, v: &VerifierJson) -> Result<ParsedVerifier, String> {
-    let (field, raw, key) = match (&v.public_key, &v.x509_certificate) {
+fn parse_verifier(what: &str, v: &VerifierJson) -> Result<ParsedVerifier, Error> {
+    let (raw, key, cert) = match (&v.public_key, &v.x509_certificate) {
         (Some(k), None) => {
             let raw = decode_bytes(&format!("{what}.publicKey.rawBytes"), &k.raw_bytes)?;
-            let key = Verifier::from_spki_der(&raw).map_err(|e| format!("{what}: {e}"))?;
-            ("publicKey", raw, key)
+            let key = Verifier::from_spki_der(&raw).map_err(|e| refuse(format!("{what}: {e}")))?;
+            (raw, key, false)
         }
         (None, Some(c)) => {
             let raw = decode_bytes(&format!("{what}.x509Certificate.rawBytes"), &c.raw_bytes)?;
-            let key = Verifier::from_cert_der(&raw).map_err(|e| format!("{what}: {e}"))?;
-            ("x509Certificate", raw, key)
+            let key = Verifier::from_cert_der(&raw).map_err(|e| refuse(format!("{what}: {e}")))?;
+            (raw, key, true)
         }
         (Some(_), Some(_)) => {
-            return Err(format!(
+            return Err(refuse(format!(
                 "{what} has both publicKey and x509Certificate (a oneof)"
-            ));
+            )));
         }
         (None, None) => {
-            return Err(format!(
+            return Err(refuse(format!(
                 "{what} must contain either a public key or an X.509 certificate"
-            ));
+            )));
         }
     };
-    let logged = json!({
-        field: {"rawBytes": STANDARD.encode(&raw)},
-        "keyDetails": v.key_details,
+    // The log records the bytes as standard base64, whichever alphabet they came in.
+    let logged_bytes = Some(RawBytes {
+        raw_bytes: STANDARD.encode(&raw),
     });
+    let (public_key, x509_certificate) = if cert {
+        (None, logged_bytes)
+    } else {
+        (logged_bytes, None)
+    };
+    let logged = VerifierJson {
+        key_details: v.key_details.clone(),
+        public_key,
+        x509_certificate,
+    };
     Ok(ParsedVerifier {
         key,
         logged,
@@ -181,73 +120,66 @@ fn digest_of(hash: &str, msg: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Checks a `CreateEntryRequest` (already parsed as JSON) and builds its canonical body.
-pub(crate) fn check_request(request: Value) -> Result<Checked, String> {
-    let request: CreateEntryRequest =
-        serde_json::from_value(request).map_err(|e| format!("invalid CreateEntryRequest: {e}"))?;
-    let entry = match (request.hashed_rekord, request.dsse) {
-        (Some(hr), None) => hashed_rekord(&hr)?,
-        (None, Some(ds)) => dsse(&ds)?,
-        (Some(_), Some(_)) => {
-            return Err(
-                "request has both hashedRekordRequestV002 and dsseRequestV002 (a oneof)".into(),
-            );
-        }
-        (None, None) => {
-            return Err("request has neither hashedRekordRequestV002 nor dsseRequestV002".into());
-        }
+/// Checks a `CreateEntryRequest` and builds its canonical body.
+pub(crate) fn check_request(request: &CreateEntryRequest) -> Result<Checked, Error> {
+    let entry = match request {
+        CreateEntryRequest::HashedRekord(hr) => hashed_rekord(hr)?,
+        CreateEntryRequest::Dsse(ds) => dsse(ds)?,
     };
-    // serde_json's map keeps keys sorted and every value here is an ASCII string, so compact
-    // serde_json is RFC 8785 canonical JSON, as rekor-tiles' `jsoncanonicalizer.Transform`.
-    let body = serde_json::to_vec(&entry).map_err(|e| format!("encoding the entry: {e}"))?;
+    let body = entry.encode();
     if body.len() > MAX_ENTRY_BYTES {
-        return Err(format!(
-            "entry is {} bytes, more than the {MAX_ENTRY_BYTES} a tlog-tiles entry bundle holds",
-            body.len()
-        ));
+        return Err(Error::EntryTooLarge { len: body.len() });
     }
     Ok(Checked { body })
 }
 
 /// rekor-tiles' `hashedrekord.ToLogEntry`: the verifier parses, its keyDetails fit the key and
 /// name a prehashed algorithm, the digest has that algorithm's length, the signature verifies.
-fn hashed_rekord(hr: &HashedRekordRequestV002) -> Result<Value, String> {
+fn hashed_rekord(hr: &HashedRekordRequestV002) -> Result<Body, Error> {
     let signature = decode_bytes("signature.content", &hr.signature.content)?;
     if signature.is_empty() {
-        return Err("missing signature (signature.content is empty)".into());
+        return Err(refuse(
+            "missing signature (signature.content is empty)".into(),
+        ));
     }
     let digest = decode_bytes("digest", &hr.digest)?;
     if digest.is_empty() {
-        return Err("missing digest".into());
+        return Err(refuse("missing digest".into()));
     }
     let v = parse_verifier("signature.verifier", &hr.signature.verifier)?;
-    let hash = v.key.hash_for_key_details(&v.key_details)?.ok_or_else(|| {
-        format!(
-            "keyDetails `{}` signs no digest, which hashedrekord needs",
-            v.key_details
-        )
-    })?;
+    let hash = v
+        .key
+        .hash_for_key_details(&v.key_details)
+        .map_err(refuse)?
+        .ok_or_else(|| {
+            refuse(format!(
+                "keyDetails `{}` signs no digest, which hashedrekord needs",
+                v.key_details
+            ))
+        })?;
     let want = match hash {
         "sha384" => 48,
         "sha512" => 64,
         _ => 32,
     };
     if digest.len() != want {
-        return Err(format!(
+        return Err(refuse(format!(
             "digest length ({}) does not match the expected size ({want}) for {hash}",
             digest.len()
-        ));
+        )));
     }
     v.key
         .verify_prehash(hash, &digest, &signature)
-        .map_err(|e| format!("verifying signature: {e}"))?;
-    Ok(json!({
-        "apiVersion": "0.0.2",
-        "kind": "hashedrekord",
-        "spec": {"hashedRekordV002": {
-            "data": {"algorithm": proto_hash_name(hash), "digest": STANDARD.encode(&digest)},
-            "signature": {"content": STANDARD.encode(&signature), "verifier": v.logged},
-        }},
+        .map_err(|e| refuse(format!("verifying signature: {e}")))?;
+    Ok(Body::HashedRekord(HashedRekordLogEntryV002 {
+        data: HashOutput {
+            algorithm: proto_hash_name(hash).to_owned(),
+            digest: STANDARD.encode(&digest),
+        },
+        signature: Signature {
+            content: STANDARD.encode(&signature),
+            verifier: v.logged,
+        },
     }))
 }
 
@@ -255,43 +187,43 @@ fn hashed_rekord(hr: &HashedRekordRequestV002) -> Result<Value, String> {
 /// signatures, no verifier twice, every signature verified over the PAE by one of the
 /// verifiers with the hash its keyDetails name; the body keeps the payload's SHA-256 and each
 /// signature with its verifier, sorted by the raw signature bytes.
-fn dsse(ds: &DsseRequestV002) -> Result<Value, String> {
+fn dsse(ds: &DsseRequestV002) -> Result<Body, Error> {
     if ds.verifiers.is_empty() {
-        return Err("missing verifiers".into());
+        return Err(refuse("missing verifiers".into()));
     }
     if ds.verifiers.len() > MAX_DSSE_VERIFIERS {
-        return Err(format!(
+        return Err(refuse(format!(
             "too many verifiers: {}, max allowed: {MAX_DSSE_VERIFIERS}",
             ds.verifiers.len()
-        ));
+        )));
     }
     let env = &ds.envelope;
     if env.signatures.is_empty() {
-        return Err("envelope missing signatures".into());
+        return Err(refuse("envelope missing signatures".into()));
     }
     if env.signatures.len() > MAX_DSSE_SIGNATURES {
-        return Err(format!(
+        return Err(refuse(format!(
             "too many signatures: {}, max allowed: {MAX_DSSE_SIGNATURES}",
             env.signatures.len()
-        ));
+        )));
     }
     let mut verifiers = Vec::new();
     for (i, v) in ds.verifiers.iter().enumerate() {
         let v = parse_verifier(&format!("verifiers[{i}]"), v)?;
         if verifiers.iter().any(|o: &ParsedVerifier| o.raw == v.raw) {
-            return Err(format!("duplicate verifier (verifiers[{i}])"));
+            return Err(refuse(format!("duplicate verifier (verifiers[{i}])")));
         }
         // Checked for every verifier up front, as rekor-tiles does.
-        v.key.hash_for_key_details(&v.key_details)?;
+        v.key.hash_for_key_details(&v.key_details).map_err(refuse)?;
         verifiers.push(v);
     }
     let payload = decode_bytes("envelope.payload", &env.payload)?;
     let pae = crate::rekor::dsse_pae(&env.payload_type, &payload);
-    let mut signed: Vec<(Vec<u8>, Value)> = Vec::new();
+    let mut signed: Vec<(Vec<u8>, VerifierJson)> = Vec::new();
     for (i, sig) in env.signatures.iter().enumerate() {
         let raw = decode_bytes(&format!("envelope.signatures[{i}].sig"), &sig.sig)?;
         if raw.is_empty() {
-            return Err(format!("envelope signature {i} is empty"));
+            return Err(refuse(format!("envelope signature {i} is empty")));
         }
         let by = verifiers
             .iter()
@@ -304,22 +236,26 @@ fn dsse(ds: &DsseRequestV002) -> Result<Value, String> {
                 Err(_) => false,
             })
             .ok_or_else(|| {
-                format!("envelope signature {i} does not verify with any of the verifiers")
+                refuse(format!(
+                    "envelope signature {i} does not verify with any of the verifiers"
+                ))
             })?;
         signed.push((raw, by.logged.clone()));
     }
     signed.sort_by(|a, b| a.0.cmp(&b.0));
     signed.dedup_by(|a, b| a.0 == b.0);
-    Ok(json!({
-        "apiVersion": "0.0.2",
-        "kind": "dsse",
-        "spec": {"dsseV002": {
-            "payloadHash": {"algorithm": "SHA2_256", "digest": STANDARD.encode(Sha256::digest(&payload))},
-            "signatures": signed
-                .iter()
-                .map(|(raw, v)| json!({"content": STANDARD.encode(raw), "verifier": v}))
-                .collect::<Vec<_>>(),
-        }},
+    Ok(Body::Dsse(DsseLogEntryV002 {
+        payload_hash: HashOutput {
+            algorithm: "SHA2_256".to_owned(),
+            digest: STANDARD.encode(Sha256::digest(&payload)),
+        },
+        signatures: signed
+            .into_iter()
+            .map(|(raw, verifier)| Signature {
+                content: STANDARD.encode(raw),
+                verifier,
+            })
+            .collect(),
     }))
 }
 
@@ -371,7 +307,13 @@ pub(crate) struct Checkpoint {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
+
+    fn check(request: Value) -> Result<Checked, Error> {
+        check_request(&CreateEntryRequest::from_value(request)?)
+    }
 
     /// Entries rekor-tiles wrote (sigstage's v2 logs, from the sigstore-conformance assets):
     /// the request each came from, rebuilt from its body, gives back the same bytes.
@@ -387,8 +329,8 @@ mod tests {
                 "digest": spec["data"]["digest"],
                 "signature": spec["signature"],
             }});
-            let checked = check_request(request).unwrap_or_else(|e| panic!("{case}: {e}"));
-            assert_eq!(kind_of(&checked.body), Ok("hashedrekord"));
+            let checked = check(request).unwrap_or_else(|e| panic!("{case}: {e}"));
+            assert_eq!(kind_of(0, &checked.body).unwrap(), "hashedrekord");
             assert_eq!(
                 String::from_utf8(checked.body).unwrap(),
                 String::from_utf8(logged).unwrap(),
@@ -420,6 +362,6 @@ mod tests {
                 },
             },
         }});
-        assert_eq!(check_request(request).unwrap().body, logged);
+        assert_eq!(check(request).unwrap().body, logged);
     }
 }

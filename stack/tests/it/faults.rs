@@ -21,7 +21,7 @@ async fn sign_and_verify(stack: &Stack) -> Result<(), String> {
         client::sign::sign(&services, &token, client::sign::Payload::Message(ARTIFACT))
     })
     .map_err(|e| format!("signing: {e}"))?;
-    let bundle = client::Bundle::from_json(bundle.to_string().as_bytes()).unwrap();
+    let bundle = client::Bundle::from_json(bundle.encode().as_bytes()).unwrap();
     let root =
         client::TrustedRoot::from_json(stack.trust().trusted_root_json().as_bytes()).unwrap();
     let policy = client::Policy::Identity {

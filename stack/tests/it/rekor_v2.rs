@@ -784,7 +784,7 @@ async fn our_client_signs_to_rekor_v2_and_every_verifier_accepts() {
         let token = v2.stack.oidc().mint(&MintRequest::default()).unwrap();
         let bundle = tokio::task::block_in_place(|| client::sign::sign(&services, &token, payload))
             .unwrap_or_else(|e| panic!("signing {name}: {e}"));
-        std::fs::write(v2.path(name), bundle.to_string()).unwrap();
+        std::fs::write(v2.path(name), bundle.encode()).unwrap();
         v2.assert_v2_entry(name, "hashedrekord");
         v2.ours_verifies(name, artifact)
             .unwrap_or_else(|e| panic!("our client refused {name}: {e}"));

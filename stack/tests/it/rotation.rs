@@ -67,7 +67,7 @@ async fn every_rotation_keeps_old_and_new_bundles_verifying() {
             )
         })
         .unwrap_or_else(|e| panic!("our client signing after {round}: {e}"));
-        std::fs::write(&ours, bundle.to_string()).unwrap();
+        std::fs::write(&ours, bundle.encode()).unwrap();
         bundles.push((ours, "sigbox"));
         let token = stack.oidc().mint(&MintRequest::default()).unwrap();
         let js = p(&format!("js-{round}.json"));
