@@ -1,56 +1,19 @@
-//! DSSE: the pre-authentication encoding and in-toto statement subjects.
-
-use serde::Deserialize;
-use std::collections::BTreeMap;
+//! DSSE for the verifier: the in-toto subject check. The envelope, the PAE and the statement
+//! header are [`formats::dsse`]'s; the PAE and payload type are re-exported here for the
+//! signer's old import path.
 
 use crate::error::{Result, VerifyError, ensure};
 
-pub(crate) const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-
-/// `PAE(type, payload)` = "DSSEv1" SP len(type) SP type SP len(payload) SP payload.
-pub(crate) fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "DSSEv1 {} {} {} ",
-        payload_type.len(),
-        payload_type,
-        payload.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(payload);
-    out
-}
-
-#[derive(Deserialize)]
-struct Statement {
-    #[serde(rename = "_type")]
-    kind: Option<String>,
-    subject: Option<Vec<Subject>>,
-}
-
-#[derive(Deserialize)]
-struct Subject {
-    digest: Option<BTreeMap<String, String>>,
-}
+pub(crate) use formats::dsse::{IN_TOTO_PAYLOAD_TYPE, pae};
 
 /// Checks that the in-toto statement `payload` has a subject with SHA-256 `digest`.
 pub(crate) fn check_subject(payload: &[u8], digest: &[u8; 32]) -> Result<()> {
-    let st: Statement = serde_json::from_slice(payload)
-        .map_err(|e| VerifyError::new(format!("in-toto statement is not valid JSON: {e}")))?;
-    ensure!(
-        st.kind
-            .as_deref()
-            .is_some_and(|k| k.starts_with("https://in-toto.io/Statement/")),
-        "DSSE payload is not an in-toto statement"
-    );
+    let st =
+        formats::dsse::Statement::parse(payload).map_err(|e| VerifyError::new(e.to_string()))?;
+    ensure!(st.is_in_toto(), "DSSE payload is not an in-toto statement");
     let want = hex::encode(digest);
-    let found = st.subject.iter().flatten().any(|s| {
-        s.digest
-            .as_ref()
-            .and_then(|d| d.get("sha256"))
-            .is_some_and(|h| h.eq_ignore_ascii_case(&want))
-    });
     ensure!(
-        found,
+        st.has_sha256(&want),
         "artifact digest sha256:{want} is not a subject of the in-toto statement"
     );
     Ok(())
@@ -59,14 +22,6 @@ pub(crate) fn check_subject(payload: &[u8], digest: &[u8; 32]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pae_matches_the_spec_example() {
-        assert_eq!(
-            pae("http://example.com/HelloWorld", b"hello world"),
-            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
-        );
-    }
 
     #[test]
     fn subject_digest_must_match() {
@@ -82,6 +37,12 @@ mod tests {
                 .unwrap_err()
                 .reason()
                 .contains("not a subject")
+        );
+        let e = check_subject(b"{", &d).unwrap_err();
+        assert!(
+            e.reason()
+                .starts_with("in-toto statement is not valid JSON"),
+            "{e:?}"
         );
     }
 }

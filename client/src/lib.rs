@@ -17,6 +17,7 @@
 
 mod bundle;
 mod cert;
+mod chain;
 mod dsse;
 mod error;
 mod keys;

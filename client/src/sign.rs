@@ -13,7 +13,8 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use der::Encode;
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -23,6 +24,9 @@ use formats::bundle::{
     TimestampVerificationData, TransparencyLogEntry, VerificationMaterial,
 };
 use formats::error::FormatError;
+use formats::fulcio::{KeyRequest, SigningCertRequest, SigningCertResponse};
+use formats::rekor_v1::{self, LogEntry, LogInfo, ProposedEntry, hashedrekord};
+use formats::rekor_v2::{self, CreateEntryRequest, HashedRekordRequestV002};
 use formats::signing_config::{Service, SigningConfig};
 use formats::trusted_root::{LogId, Timestamp, X509Certificate};
 
@@ -149,23 +153,37 @@ pub fn token_subject(token: &str) -> Result<String, SignError> {
             "not a JWT (want three dot-separated parts)".into(),
         ));
     }
-    let claims: Value = B64URL
+    let claims: Claims = B64URL
         .decode(parts[1].trim_end_matches('='))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| SignError::Token("payload is not base64url JSON".into()))?;
-    if let Some(email) = claims["email"].as_str() {
-        let verified = claims["email_verified"].as_bool() == Some(true)
-            || claims["email_verified"].as_str() == Some("true");
+    if let Some(Value::String(email)) = claims.email {
+        let verified = matches!(&claims.email_verified, Some(Value::Bool(true)))
+            || matches!(&claims.email_verified, Some(Value::String(v)) if v == "true");
         if !verified {
             return Err(SignError::Token(format!("email {email:?} is not verified")));
         }
-        return Ok(email.to_owned());
+        return Ok(email);
     }
-    claims["sub"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| SignError::Token("no `email` and no `sub` claim".into()))
+    match claims.sub {
+        Some(Value::String(sub)) => Ok(sub),
+        _ => Err(SignError::Token("no `email` and no `sub` claim".into())),
+    }
+}
+
+/// The claims [`token_subject`] reads; a claim of another type counts as absent.
+#[derive(Deserialize)]
+struct Claims {
+    email: Option<Value>,
+    email_verified: Option<Value>,
+    sub: Option<Value>,
+}
+
+/// The body of a service's refusal.
+#[derive(Deserialize)]
+struct Refusal {
+    message: String,
 }
 
 fn pem(label: &str, der: &[u8]) -> String {
@@ -177,25 +195,20 @@ struct Http {
 }
 
 impl Http {
-    /// The text of a 2xx answer to a JSON POST.
-    fn post(&self, who: &'static str, url: &str, body: &Value) -> Result<String, SignError> {
-        let sent = self.client.post(url).json(body).send();
+    /// The text of a 2xx answer to a POST of JSON bytes.
+    fn post(&self, who: &'static str, url: &str, body: Vec<u8>) -> Result<String, SignError> {
+        let sent = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send();
         Self::answer(who, "POST", url, sent)
     }
 
-    fn post_json(&self, who: &'static str, url: &str, body: &Value) -> Result<Value, SignError> {
-        let text = self.post(who, url, body)?;
-        Self::json(who, url, &text)
-    }
-
-    fn get_json(&self, who: &'static str, url: &str) -> Result<Value, SignError> {
-        let text = Self::answer(who, "GET", url, self.client.get(url).send())?;
-        Self::json(who, url, &text)
-    }
-
-    fn json(who: &'static str, url: &str, text: &str) -> Result<Value, SignError> {
-        serde_json::from_str(text)
-            .map_err(|e| service(who, format!("{url}: answer is not JSON: {e}")))
+    /// The text of a 2xx answer to a GET.
+    fn get(&self, who: &'static str, url: &str) -> Result<String, SignError> {
+        Self::answer(who, "GET", url, self.client.get(url).send())
     }
 
     /// The body of a 2xx answer; otherwise the status and the service's `message` (or body).
@@ -211,9 +224,8 @@ impl Http {
             .text()
             .map_err(|e| service(who, format!("reading the answer from {url}: {e}")))?;
         if !status.is_success() {
-            let message = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["message"].as_str().map(str::to_owned))
+            let message = serde_json::from_str::<Refusal>(&text)
+                .map(|r| r.message)
                 .unwrap_or(text);
             return Err(service(who, format!("{url} answered {status}: {message}")));
         }
@@ -310,28 +322,32 @@ pub fn sign_with(
     // 1. Fulcio.
     let subject = token_subject(token)?;
     let proof = sign_bytes(subject.as_bytes())?;
-    let answer = http.post_json(
+    let request = SigningCertRequest {
+        token: Some(token.to_owned()),
+        key: KeyRequest::PublicKey {
+            algorithm: Some("ECDSA".to_owned()),
+            content: pem("PUBLIC KEY", spki),
+            proof_of_possession: proof,
+        },
+    };
+    let answer = http.post(
         "Fulcio",
         &format!("{}/api/v2/signingCert", services.fulcio),
-        &json!({
-            "credentials": {"oidcIdentityToken": token},
-            "publicKeyRequest": {
-                "publicKey": {"algorithm": "ECDSA", "content": pem("PUBLIC KEY", spki)},
-                "proofOfPossession": B64.encode(&proof),
-            }
-        }),
+        request.encode(),
     )?;
-    let chain = answer["signedCertificateEmbeddedSct"]["chain"]["certificates"]
-        .as_array()
-        .ok_or_else(|| {
-            service(
+    let chain = match SigningCertResponse::parse(answer.as_bytes())
+        .map_err(|e| service("Fulcio", e.to_string()))?
+    {
+        SigningCertResponse::Embedded { chain } => chain,
+        SigningCertResponse::Detached { .. } => {
+            return Err(service(
                 "Fulcio",
                 "no signedCertificateEmbeddedSct chain in the answer (a detached SCT cannot go in a bundle)",
-            )
-        })?;
+            ));
+        }
+    };
     let leaf_pem = chain
         .first()
-        .and_then(Value::as_str)
         .ok_or_else(|| service("Fulcio", "the certificate chain is empty"))?;
     let (_, leaf_der) = der::pem::decode_vec(leaf_pem.as_bytes())
         .map_err(|e| service("Fulcio", format!("leaf certificate is not PEM: {e}")))?;
@@ -341,32 +357,35 @@ pub fn sign_with(
     // are a hashedrekord 0.0.2 request: of the artifact's digest, or of the DSSE PAE's (what
     // rekor-tiles asks for since it dropped `dsse`, and what sigstore-python sends).
     let v2_request = |digest: &[u8], signature: &[u8]| {
-        json!({"hashedRekordRequestV002": {
-            "digest": B64.encode(digest),
-            "signature": {
-                "content": B64.encode(signature),
-                "verifier": {
-                    "x509Certificate": {"rawBytes": B64.encode(&leaf_der)},
-                    "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+        CreateEntryRequest::HashedRekord(HashedRekordRequestV002 {
+            digest: B64.encode(digest),
+            signature: rekor_v2::Signature {
+                content: B64.encode(signature),
+                verifier: rekor_v2::Verifier {
+                    key_details: "PKIX_ECDSA_P256_SHA_256".to_owned(),
+                    public_key: None,
+                    x509_certificate: Some(rekor_v2::RawBytes {
+                        raw_bytes: B64.encode(&leaf_der),
+                    }),
                 },
             },
-        }})
+        })
     };
     let (signature, proposal, v2_proposal, content) = match payload {
         Payload::Message(artifact) => {
             let digest = Sha256::digest(artifact);
             let signature = sign_bytes(artifact)?;
             let v2_proposal = v2_request(&digest, &signature);
-            let proposal = json!({
-                "apiVersion": "0.0.1",
-                "kind": "hashedrekord",
-                "spec": {
-                    "data": {"hash": {"algorithm": "sha256", "value": hex::encode(digest)}},
-                    "signature": {
-                        "content": B64.encode(&signature),
-                        "publicKey": {"content": B64.encode(&cert_pem)},
-                    }
-                }
+            let proposal = ProposedEntry::HashedRekord(hashedrekord::Spec {
+                data: hashedrekord::Data {
+                    hash: hashedrekord::HashValue::sha256(hex::encode(digest)),
+                },
+                signature: hashedrekord::Signature {
+                    content: B64.encode(&signature),
+                    public_key: hashedrekord::PublicKey {
+                        content: B64.encode(&cert_pem),
+                    },
+                },
             });
             let content = Content::MessageSignature(MessageSignature {
                 message_digest: Some(HashOutput {
@@ -381,19 +400,23 @@ pub fn sign_with(
             let pae_bytes = pae(IN_TOTO_PAYLOAD_TYPE, statement);
             let signature = sign_bytes(&pae_bytes)?;
             let v2_proposal = v2_request(&Sha256::digest(&pae_bytes), &signature);
-            let envelope = json!({
-                "payload": B64.encode(statement),
-                "payloadType": IN_TOTO_PAYLOAD_TYPE,
-                "signatures": [{"sig": B64.encode(&signature)}],
-            });
-            let proposal = json!({
-                "apiVersion": "0.0.1",
-                "kind": "dsse",
-                "spec": {"proposedContent": {
-                    "envelope": envelope.to_string(),
-                    "verifiers": [B64.encode(&cert_pem)],
-                }}
-            });
+            // The envelope as Rekor's dsse kind takes it: JSON text, no key ID.
+            let envelope = rekor_v2::Envelope {
+                payload: B64.encode(statement),
+                payload_type: IN_TOTO_PAYLOAD_TYPE.to_owned(),
+                signatures: vec![rekor_v2::EnvelopeSignature {
+                    keyid: None,
+                    sig: B64.encode(&signature),
+                }],
+            };
+            let envelope = serde_json::to_string(&envelope)
+                .map_err(|e| SignError::Crypto(format!("encoding the envelope: {e}")))?;
+            let proposal = ProposedEntry::Dsse(rekor_v1::dsse::ProposedSpec::new(
+                rekor_v1::dsse::ProposedContent {
+                    envelope,
+                    verifiers: vec![B64.encode(&cert_pem)],
+                },
+            ));
             let content = Content::DsseEnvelope(Envelope {
                 payload: statement.to_vec(),
                 payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
@@ -422,18 +445,19 @@ pub fn sign_with(
         let answer = http.post(
             "Rekor",
             &format!("{}/api/v2/log/entries", services.rekor),
-            &v2_proposal,
+            v2_proposal.encode(),
         )?;
         tlog_entry_v2(&answer)?
     } else {
-        let answer = http.post_json(
+        let answer = http.post(
             "Rekor",
             &format!("{}/api/v1/log/entries", services.rekor),
-            &proposal,
+            proposal.encode(),
         )?;
-        let entry = tlog_entry(&answer, &proposal)?;
+        let answer = LogEntry::parse(answer.as_bytes())
+            .map_err(|e| service("Rekor", format!("answer is not a log entry: {e}")))?;
         consistent_with_log(&http, &services.rekor, &answer)?;
-        entry
+        tlog_entry(answer, &proposal)
     };
 
     Ok(Bundle {
@@ -449,89 +473,34 @@ pub fn sign_with(
     })
 }
 
-fn hex_bytes(v: &Value, what: &str) -> Result<Vec<u8>, SignError> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| service("Rekor", format!("answer has no {what}")))?;
-    hex::decode(s).map_err(|_| service("Rekor", format!("{what} is not hex")))
-}
-
-fn hex_hash(v: &Value, what: &str) -> Result<[u8; 32], SignError> {
-    let bytes = hex_bytes(v, what)?;
-    bytes
-        .as_slice()
-        .try_into()
-        .map_err(|_| service("Rekor", format!("{what} is {} bytes, want 32", bytes.len())))
-}
-
-fn base64_bytes(v: &Value, what: &str) -> Result<Vec<u8>, SignError> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| service("Rekor", format!("answer has no {what}")))?;
-    B64.decode(s)
-        .map_err(|e| service("Rekor", format!("{what} is not base64: {e}")))
-}
-
 /// The bundle's `TransparencyLogEntry` from Rekor v1's answer to `proposal`.
-fn tlog_entry(answer: &Value, proposal: &Value) -> Result<TransparencyLogEntry, SignError> {
-    let (_, e) = answer
-        .as_object()
-        .and_then(|m| m.iter().next())
-        .ok_or_else(|| service("Rekor", "answer holds no entry"))?;
-    let proof = &e["verification"]["inclusionProof"];
-    if proof.is_null() {
-        return Err(service("Rekor", "entry has no inclusion proof"));
-    }
-    let hashes = proof["hashes"]
-        .as_array()
-        .ok_or_else(|| service("Rekor", "inclusion proof has no hashes"))?
-        .iter()
-        .map(|h| hex_hash(h, "inclusion proof hash"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let index = |v: &Value, what: &str| {
-        v.as_u64()
-            .ok_or_else(|| service("Rekor", format!("answer has no {what}")))
-    };
-    let kind_version = |field: &str| {
-        proposal[field]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| service("Rekor", format!("proposal has no {field}")))
-    };
-    Ok(TransparencyLogEntry {
-        canonicalized_body: base64_bytes(&e["body"], "body")?,
+fn tlog_entry(answer: LogEntry, proposal: &ProposedEntry) -> TransparencyLogEntry {
+    let e = answer.entry;
+    let proof = e.verification.inclusion_proof;
+    TransparencyLogEntry {
+        canonicalized_body: e.body,
         inclusion_promise: Some(InclusionPromise {
-            signed_entry_timestamp: base64_bytes(
-                &e["verification"]["signedEntryTimestamp"],
-                "signedEntryTimestamp",
-            )?,
+            signed_entry_timestamp: e.verification.signed_entry_timestamp,
         }),
         inclusion_proof: Some(InclusionProof {
             checkpoint: Some(Checkpoint {
-                envelope: proof["checkpoint"]
-                    .as_str()
-                    .ok_or_else(|| service("Rekor", "answer has no checkpoint"))?
-                    .to_owned(),
+                envelope: proof.checkpoint,
             }),
-            hashes,
-            log_index: index(&proof["logIndex"], "inclusionProof.logIndex")?,
-            root_hash: hex_hash(&proof["rootHash"], "inclusionProof.rootHash")?,
-            tree_size: index(&proof["treeSize"], "inclusionProof.treeSize")?,
+            hashes: proof.hashes,
+            log_index: proof.log_index,
+            root_hash: proof.root_hash,
+            tree_size: proof.tree_size,
         }),
-        integrated_time: Some(
-            e["integratedTime"]
-                .as_i64()
-                .ok_or_else(|| service("Rekor", "answer has no integratedTime"))?,
-        ),
+        integrated_time: Some(e.integrated_time),
         kind_version: KindVersion {
-            kind: kind_version("kind")?,
-            version: kind_version("apiVersion")?,
+            kind: proposal.kind().to_owned(),
+            version: proposal.api_version().to_owned(),
         },
         log_id: LogId {
-            key_id: hex_bytes(&e["logID"], "logID")?,
+            key_id: e.log_id.to_vec(),
         },
-        log_index: index(&e["logIndex"], "logIndex")?,
-    })
+        log_index: e.log_index,
+    }
 }
 
 /// The bundle's `TransparencyLogEntry` from Rekor v2's answer, which is one already: kept
@@ -563,42 +532,39 @@ fn tlog_entry_v2(answer: &str) -> Result<TransparencyLogEntry, SignError> {
 /// proof): a proof in a tree the log shows no one else is a split view, and the bundle would
 /// carry a checkpoint no monitor ever sees. Done at signing time, the one moment the log is
 /// surely online; the sizes and roots compared come from the log's two answers.
-fn consistent_with_log(http: &Http, rekor: &str, answer: &Value) -> Result<(), SignError> {
+fn consistent_with_log(http: &Http, rekor: &str, answer: &LogEntry) -> Result<(), SignError> {
     let split = |m: String| service("Rekor", format!("split view: {m}"));
-    let (uuid, e) = answer
-        .as_object()
-        .and_then(|m| m.iter().next())
-        .ok_or_else(|| service("Rekor", "answer holds no entry"))?;
-    let proof = &e["verification"]["inclusionProof"];
-    let size = proof["treeSize"]
-        .as_u64()
-        .ok_or_else(|| service("Rekor", "inclusion proof has no treeSize"))?;
-    let root = hash_hex(&proof["rootHash"], "inclusionProof.rootHash")?;
+    let uuid = &answer.uuid;
+    let proof = &answer.entry.verification.inclusion_proof;
+    let size = proof.tree_size;
+    let root = tlog::Hash(proof.root_hash);
     // A sharded log's UUIDs start with the shard's tree ID (16 hex digits).
     let tree_id = (uuid.len() == 80)
-        .then(|| u64::from_str_radix(&uuid[..16], 16).ok())
+        .then(|| {
+            uuid.get(..16)
+                .and_then(|id| u64::from_str_radix(id, 16).ok())
+        })
         .flatten();
-    let info = http.get_json("Rekor", &format!("{rekor}/api/v1/log"))?;
-    let shards =
-        std::iter::once(&info).chain(info["inactiveShards"].as_array().into_iter().flatten());
-    let mut shard = None;
-    for s in shards {
-        let id = s["treeID"].as_str().and_then(|t| t.parse::<u64>().ok());
-        if tree_id.is_none() || id == tree_id {
-            shard = Some(s);
-            break;
-        }
-    }
-    let shard = shard.ok_or_else(|| {
-        service(
-            "Rekor",
-            format!("GET /api/v1/log lists no shard with the entry's tree ID {tree_id:?}"),
-        )
-    })?;
-    let log_size = shard["treeSize"]
-        .as_u64()
-        .ok_or_else(|| service("Rekor", "GET /api/v1/log has no treeSize"))?;
-    let log_root = hash_hex(&shard["rootHash"], "GET /api/v1/log rootHash")?;
+    let url = format!("{rekor}/api/v1/log");
+    let info = LogInfo::parse(http.get("Rekor", &url)?.as_bytes())
+        .map_err(|e| service("Rekor", format!("{url}: {e}")))?;
+    let active = rekor_v1::ShardInfo {
+        root_hash: info.root_hash,
+        signed_tree_head: info.signed_tree_head,
+        tree_id: info.tree_id,
+        tree_size: info.tree_size,
+    };
+    let shard = std::iter::once(active)
+        .chain(info.inactive_shards)
+        .find(|s| tree_id.is_none() || Some(s.tree_id) == tree_id)
+        .ok_or_else(|| {
+            service(
+                "Rekor",
+                format!("GET /api/v1/log lists no shard with the entry's tree ID {tree_id:?}"),
+            )
+        })?;
+    let log_size = shard.tree_size;
+    let log_root = tlog::Hash(shard.root_hash);
     if log_size < size {
         return Err(split(format!(
             "the entry's proof is in a tree of {size} entries, the log's own tree has {log_size}"
@@ -619,13 +585,9 @@ fn consistent_with_log(http: &Http, rekor: &str, answer: &Value) -> Result<(), S
     if let Some(id) = tree_id {
         url.push_str(&format!("&treeID={id}"));
     }
-    let consistency = http.get_json("Rekor", &url)?;
-    let hashes = consistency["hashes"]
-        .as_array()
-        .ok_or_else(|| service("Rekor", "consistency proof has no hashes"))?
-        .iter()
-        .map(|h| hash_hex(h, "consistency proof hash"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let consistency = rekor_v1::ConsistencyProof::parse(http.get("Rekor", &url)?.as_bytes())
+        .map_err(|e| service("Rekor", format!("{url}: {e}")))?;
+    let hashes: Vec<tlog::Hash> = consistency.hashes.into_iter().map(tlog::Hash).collect();
     tlog::proof::verify_consistency(size, log_size, &hashes, &root, &log_root).map_err(|e| {
         split(format!(
             "the entry's tree ({size} entries, root {}) does not extend into the log's ({log_size} \
@@ -634,12 +596,6 @@ fn consistent_with_log(http: &Http, rekor: &str, answer: &Value) -> Result<(), S
             log_root.to_hex()
         ))
     })
-}
-
-fn hash_hex(v: &Value, what: &str) -> Result<tlog::Hash, SignError> {
-    v.as_str()
-        .and_then(tlog::Hash::from_hex)
-        .ok_or_else(|| service("Rekor", format!("{what} is not a hex SHA-256")))
 }
 
 /// An RFC 3161 timestamp over `signature` (SHA-256 imprint, our nonce, certReq set).
@@ -720,19 +676,24 @@ mod tests {
 
     #[test]
     fn subject_is_verified_email_else_sub() {
-        let jwt = |claims: Value| format!("e30.{}.sig", B64URL.encode(claims.to_string()));
+        let jwt = |claims: &str| format!("e30.{}.sig", B64URL.encode(claims));
+        assert_eq!(
+            token_subject(&jwt(r#"{"email":"a@b.c","email_verified":true,"sub":"x"}"#)).unwrap(),
+            "a@b.c"
+        );
         assert_eq!(
             token_subject(&jwt(
-                json!({"email": "a@b.c", "email_verified": true, "sub": "x"})
+                r#"{"email":"a@b.c","email_verified":"true","sub":"x"}"#
             ))
             .unwrap(),
             "a@b.c"
         );
         assert_eq!(
-            token_subject(&jwt(json!({"sub": "repo:x"}))).unwrap(),
+            token_subject(&jwt(r#"{"sub":"repo:x"}"#)).unwrap(),
             "repo:x"
         );
-        assert!(token_subject(&jwt(json!({"email": "a@b.c", "sub": "x"}))).is_err());
+        assert!(token_subject(&jwt(r#"{"email":"a@b.c","sub":"x"}"#)).is_err());
+        assert!(token_subject(&jwt(r#"{"email":7}"#)).is_err());
         assert!(token_subject("nope").is_err());
     }
 
@@ -740,41 +701,54 @@ mod tests {
     fn services_come_from_the_signing_config() {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let svc = |url: &str, v: u32, start: &str, end: Option<&str>| {
-            let mut valid = json!({"start": start});
-            if let Some(end) = end {
-                valid["end"] = json!(end);
-            }
-            json!({"url": url, "majorApiVersion": v, "validFor": valid, "operator": "t"})
+            let end = end.map(|e| format!(r#","end":"{e}""#)).unwrap_or_default();
+            format!(
+                r#"{{"url":"{url}","majorApiVersion":{v},"validFor":{{"start":"{start}"{end}}},"operator":"t"}}"#
+            )
         };
-        let config = json!({
-            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
-            "caUrls": [svc("http://old", 1, "2020-01-01T00:00:00Z", Some("2021-01-01T00:00:00Z")),
-                       svc("http://ca/", 1, "2020-01-01T00:00:00Z", None)],
-            "oidcUrls": [],
-            "rekorTlogUrls": [svc("http://rekor2", 2, "2020-01-01T00:00:00Z", None),
-                              svc("http://rekor", 1, "2020-01-01T00:00:00Z", None)],
-            "tsaUrls": [svc("http://tsa/api/v1/timestamp", 1, "2099-01-01T00:00:00Z", None)],
-        });
-        let services =
-            |config: &Value| Services::from_signing_config(config.to_string().as_bytes(), now);
-        // Rekor v2 is the highest version offered, but without a TSA valid now it cannot be
-        // used: a v2 entry carries no time.
-        let err = services(&config).unwrap_err().to_string();
-        assert!(err.contains("no TSA"), "{err}");
-        let mut v1_only = config.clone();
-        v1_only["rekorTlogUrls"] = json!([svc("http://rekor", 1, "2020-01-01T00:00:00Z", None)]);
-        let s = services(&v1_only).unwrap();
-        assert_eq!(s.fulcio, "http://ca");
-        assert_eq!((s.rekor.as_str(), s.rekor_api), ("http://rekor", 1));
-        assert_eq!(s.tsa, None, "a TSA not yet valid is not used");
-        let mut with_tsa = config;
-        with_tsa["tsaUrls"] = json!([svc(
+        let config = |rekors: &[String], tsas: &[String]| {
+            format!(
+                r#"{{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json","caUrls":[{},{}],"oidcUrls":[],"rekorTlogUrls":[{}],"tsaUrls":[{}]}}"#,
+                svc(
+                    "http://old",
+                    1,
+                    "2020-01-01T00:00:00Z",
+                    Some("2021-01-01T00:00:00Z")
+                ),
+                svc("http://ca/", 1, "2020-01-01T00:00:00Z", None),
+                rekors.join(","),
+                tsas.join(","),
+            )
+        };
+        let services = |config: String| Services::from_signing_config(config.as_bytes(), now);
+        let rekor1 = svc("http://rekor", 1, "2020-01-01T00:00:00Z", None);
+        let rekor2 = svc("http://rekor2", 2, "2020-01-01T00:00:00Z", None);
+        let tsa_later = svc(
+            "http://tsa/api/v1/timestamp",
+            1,
+            "2099-01-01T00:00:00Z",
+            None,
+        );
+        let tsa_now = svc(
             "http://tsa/api/v1/timestamp",
             1,
             "2020-01-01T00:00:00Z",
-            None
-        )]);
-        let s = services(&with_tsa).unwrap();
+            None,
+        );
+        // Rekor v2 is the highest version offered, but without a TSA valid now it cannot be
+        // used: a v2 entry carries no time.
+        let err = services(config(
+            &[rekor2.clone(), rekor1.clone()],
+            std::slice::from_ref(&tsa_later),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("no TSA"), "{err}");
+        let s = services(config(std::slice::from_ref(&rekor1), &[tsa_later])).unwrap();
+        assert_eq!(s.fulcio, "http://ca");
+        assert_eq!((s.rekor.as_str(), s.rekor_api), ("http://rekor", 1));
+        assert_eq!(s.tsa, None, "a TSA not yet valid is not used");
+        let s = services(config(&[rekor2, rekor1], &[tsa_now])).unwrap();
         assert_eq!((s.rekor.as_str(), s.rekor_api), ("http://rekor2", 2));
     }
 }

@@ -6,7 +6,8 @@ use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use x509_tsp::{TimeStampResp, TstInfo};
 
-use crate::cert::{EKU_TIME_STAMPING, check_authority_chain};
+use crate::cert::EKU_TIME_STAMPING;
+use crate::chain::check_authority_chain;
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::HashAlg;
 use crate::trust::TrustedRoot;

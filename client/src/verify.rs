@@ -3,7 +3,8 @@
 use time::OffsetDateTime;
 
 use crate::bundle::{Bundle, Content, Material};
-use crate::cert::{Cert, EKU_CODE_SIGNING, verify_chain, verify_scts};
+use crate::cert::{Cert, EKU_CODE_SIGNING};
+use crate::chain::{verify_chain, verify_scts};
 use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, check_subject, pae};
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::{HashAlg, PublicKey};

@@ -18,8 +18,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use url::{Host, Url};
 
-use crate::oauth::{CodeGrant, OAuthError, check_client, parse_form, pkce_matches};
-use crate::{ClientPolicy, Issuer, MintRequest, derive_code};
+use crate::oauth::{
+    CodeGrant, OAuthError, check_client, consented_identity, parse_form, pkce_matches,
+};
+use crate::{ClientPolicy, Issuer, derive_code};
 
 /// How long an authorization code stays redeemable (RFC 6749 §4.1.2 recommends at most 10 min).
 pub const CODE_LIFETIME_SECS: i64 = 60;
@@ -51,25 +53,6 @@ pub(crate) fn redirect_allowed(policy: &ClientPolicy, uri: &str) -> bool {
             Some(Host::Ipv6(ip)) => ip.is_loopback(),
             None => false,
         }
-}
-
-/// The identity a grant consents to: the default one, `aud` = the client unless configured,
-/// `login_hint` as the email of the email preset.
-pub(crate) fn consented_identity(
-    issuer: &Issuer,
-    client_id: &str,
-    login_hint: Option<&String>,
-) -> MintRequest {
-    let mut identity = issuer.inner.default_identity.clone();
-    if identity.audience.is_none() {
-        identity.audience = Some(client_id.to_owned());
-    }
-    if let Some(hint) = login_hint
-        && identity.preset == crate::Preset::Email
-    {
-        identity.email = Some(hint.clone());
-    }
-    identity
 }
 
 /// `GET /authorize`.

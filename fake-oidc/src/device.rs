@@ -15,8 +15,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
-use crate::authorize::consented_identity;
-use crate::oauth::{DeviceGrant, OAuthError, client_id, media_type, parse_form, read_body};
+use crate::oauth::{
+    DeviceGrant, OAuthError, client_id, consented_identity, media_type, parse_form, read_body,
+};
 use crate::{Issuer, derive_code};
 
 /// How long a device code stays redeemable.

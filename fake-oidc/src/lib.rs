@@ -31,6 +31,7 @@ mod discovery;
 mod jwks;
 mod oauth;
 mod token;
+mod token_endpoint;
 mod verify;
 
 use std::fmt;
@@ -228,7 +229,7 @@ impl Issuer {
             )
             .route("/jwks", get(jwks::get_jwks))
             .route("/authorize", get(authorize::authorize))
-            .route("/token", post(oauth::token))
+            .route("/token", post(token_endpoint::token))
             .route("/device/code", post(device::device_authorization))
             .route("/device", get(device::verification_page))
             .with_state(self.clone())

@@ -1,11 +1,11 @@
-//! The token endpoint (RFC 6749 §3.2, §4.1.3, §5; RFC 8628 §3.4), our mint extension of it, the
-//! OAuth error shape, and the grant tables the two interactive flows share.
+//! What the two interactive flows and the token endpoint share: the OAuth error shape (RFC 6749
+//! §5.2), the grant tables, the consented identity, and the request readers (forms, client
+//! credentials, bodies, PKCE). It imports none of them, so each flow sits above it.
 
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -13,7 +13,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use crate::{Issuer, MintRequest, authorize, device};
+use crate::{Issuer, MintRequest};
 
 /// Request bodies above this are refused (`invalid_request`, 413).
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -62,7 +62,7 @@ impl IntoResponse for OAuthError {
 }
 
 /// RFC 6749 §5.1: token responses (and their errors) must not be cached.
-fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
+pub(crate) fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
     [
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (header::PRAGMA, HeaderValue::from_static("no-cache")),
@@ -126,6 +126,25 @@ impl Grants {
             oldest.map(|k| self.devices.remove(&k));
         }
     }
+}
+
+/// The identity a grant consents to: the default one, `aud` = the client unless configured,
+/// `login_hint` as the email of the email preset.
+pub(crate) fn consented_identity(
+    issuer: &Issuer,
+    client_id: &str,
+    login_hint: Option<&String>,
+) -> MintRequest {
+    let mut identity = issuer.inner.default_identity.clone();
+    if identity.audience.is_none() {
+        identity.audience = Some(client_id.to_owned());
+    }
+    if let Some(hint) = login_hint
+        && identity.preset == crate::Preset::Email
+    {
+        identity.email = Some(hint.clone());
+    }
+    identity
 }
 
 /// Parses `application/x-www-form-urlencoded` (a body or a query). RFC 6749 §3.1: a parameter
@@ -230,87 +249,6 @@ pub(crate) fn pkce_matches(verifier: &str, challenge: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
         && URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
-}
-
-/// `POST /token`.
-pub(crate) async fn token(
-    State(issuer): State<Issuer>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    match token_response(&issuer, &headers, body).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::debug!(error = e.error, description = %e.description, "fake-oidc /token refused");
-            e.into_response()
-        }
-    }
-}
-
-async fn token_response(
-    issuer: &Issuer,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, OAuthError> {
-    let bytes = read_body(body).await?;
-    match media_type(headers).as_str() {
-        "application/json" => {
-            // Our extension: mint any identity (the `sigbox token` path).
-            let req: MintRequest = serde_json::from_slice(&bytes)
-                .map_err(|e| OAuthError::invalid_request(format!("mint request: {e}")))?;
-            let id_token = issuer
-                .mint_with_exp(&req)
-                .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
-            Ok(token_success(issuer, id_token))
-        }
-        "application/x-www-form-urlencoded" => {
-            let form = parse_form(&bytes)?;
-            match form.get("grant_type").map(String::as_str) {
-                Some(GRANT_AUTHORIZATION_CODE) => {
-                    let client = client_id(issuer, headers, &form)?;
-                    let id_token = authorize::redeem_code(issuer, &client, &form)?;
-                    Ok(token_success(issuer, id_token))
-                }
-                Some(GRANT_DEVICE_CODE) => {
-                    let client = client_id(issuer, headers, &form)?;
-                    let id_token = device::redeem_device_code(issuer, &client, &form)?;
-                    Ok(token_success(issuer, id_token))
-                }
-                Some(other) => Err(OAuthError::new(
-                    StatusCode::BAD_REQUEST,
-                    "unsupported_grant_type",
-                    format!(
-                        "grant_type {other:?} is not supported, want {GRANT_AUTHORIZATION_CODE:?} or {GRANT_DEVICE_CODE:?}"
-                    ),
-                )),
-                None => Err(OAuthError::invalid_request(
-                    "missing grant_type (to mint a token, POST a JSON MintRequest)",
-                )),
-            }
-        }
-        "" => Err(OAuthError::invalid_request("missing Content-Type")),
-        other => Err(OAuthError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid_request",
-            format!(
-                "Content-Type {other:?}, want application/x-www-form-urlencoded or application/json"
-            ),
-        )),
-    }
-}
-
-/// RFC 6749 §5.1 (+ OIDC Core §3.1.3.3 `id_token`). The access token is the ID token itself:
-/// sigstore-python takes its identity token from `access_token`, as Sigstore's Dex serves it.
-fn token_success(issuer: &Issuer, (id_token, exp): (String, Option<i64>)) -> Response {
-    let expires_in = exp.map_or(0, |exp| exp.saturating_sub(issuer.now()).max(0));
-    let body = json!({
-        "access_token": id_token,
-        "id_token": id_token,
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-        "scope": "openid email",
-    });
-    (StatusCode::OK, no_store(), Json(body)).into_response()
 }
 
 #[cfg(test)]

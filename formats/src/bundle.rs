@@ -20,6 +20,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
+pub use crate::dsse::{Envelope, Signature};
 use crate::encoding::{
     int64, pretty, ser_b64, ser_b64_list, ser_decimal, ser_opt_decimal, uint64, unb64, unb64_32,
 };
@@ -107,30 +108,6 @@ pub struct MessageSignature {
     /// The signature.
     #[serde(serialize_with = "ser_b64")]
     pub signature: Vec<u8>,
-}
-
-/// One DSSE signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Signature {
-    /// `keyid`: kept as found (sigbox writes `""`; protobuf JSON leaves an empty one out).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keyid: Option<String>,
-    /// The signature over the PAE.
-    #[serde(serialize_with = "ser_b64")]
-    pub sig: Vec<u8>,
-}
-
-/// A DSSE envelope (`io.intoto.Envelope`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Envelope {
-    /// The payload's bytes.
-    #[serde(serialize_with = "ser_b64")]
-    pub payload: Vec<u8>,
-    /// Its type, e.g. `application/vnd.in-toto+json`.
-    pub payload_type: String,
-    /// The signatures.
-    pub signatures: Vec<Signature>,
 }
 
 /// What a bundle signs: the `content` oneof.
@@ -669,7 +646,63 @@ impl Bundle {
     }
 }
 
+/// `TransparencyLogEntry` in `.proto` field order with every field written, as rekor-tiles'
+/// gateway answers a new entry (protojson with `EmitUnpopulated`): an absent `integratedTime`
+/// is `"0"`, an absent promise, proof or checkpoint `null`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProtoEntry<'a> {
+    #[serde(serialize_with = "ser_decimal")]
+    log_index: u64,
+    log_id: &'a LogId,
+    kind_version: &'a KindVersion,
+    #[serde(serialize_with = "ser_decimal")]
+    integrated_time: i64,
+    inclusion_promise: Option<&'a InclusionPromise>,
+    inclusion_proof: Option<ProtoProof<'a>>,
+    #[serde(serialize_with = "ser_b64")]
+    canonicalized_body: &'a [u8],
+}
+
+/// `InclusionProof` in `.proto` field order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProtoProof<'a> {
+    #[serde(serialize_with = "ser_decimal")]
+    log_index: u64,
+    #[serde(serialize_with = "ser_b64")]
+    root_hash: &'a [u8; 32],
+    #[serde(serialize_with = "ser_decimal")]
+    tree_size: u64,
+    #[serde(serialize_with = "ser_b64_list")]
+    hashes: &'a [[u8; 32]],
+    checkpoint: Option<&'a Checkpoint>,
+}
+
 impl TransparencyLogEntry {
+    /// Compact protobuf JSON, as Rekor v2 (rekor-tiles) answers `CreateEntry`: `.proto`
+    /// field order and every field written, an absent one as its zero value. A bundle writes the
+    /// entry in its own order ([`Bundle::encode`]).
+    pub fn encode_protojson(&self) -> Vec<u8> {
+        let proto = ProtoEntry {
+            log_index: self.log_index,
+            log_id: &self.log_id,
+            kind_version: &self.kind_version,
+            integrated_time: self.integrated_time.unwrap_or(0),
+            inclusion_promise: self.inclusion_promise.as_ref(),
+            inclusion_proof: self.inclusion_proof.as_ref().map(|p| ProtoProof {
+                log_index: p.log_index,
+                root_hash: &p.root_hash,
+                tree_size: p.tree_size,
+                hashes: &p.hashes,
+                checkpoint: p.checkpoint.as_ref(),
+            }),
+            canonicalized_body: &self.canonicalized_body,
+        };
+        // Strings, integers, byte arrays and options only: serialising them cannot fail.
+        serde_json::to_vec(&proto).expect("format types always serialise")
+    }
+
     /// Parses one entry on its own (Rekor v2's answer to a new entry is one), as strictly as
     /// in a bundle.
     pub fn parse(json: &[u8]) -> Result<Self, FormatError> {
@@ -678,5 +711,45 @@ impl TransparencyLogEntry {
             source,
         })?;
         entry("transparency log entry", "", &raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rekor v2's answer, as the stack served it (the golden file), parses and encodes back
+    /// to the same bytes.
+    #[test]
+    fn rekor_v2_entry_round_trips_as_protojson() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../stack/tests/golden/rekor-v2/hashedrekord.json");
+        let bytes = std::fs::read(&path).unwrap();
+        let entry = TransparencyLogEntry::parse(&bytes).unwrap();
+        assert_eq!(entry.integrated_time, Some(0));
+        assert_eq!(
+            String::from_utf8(entry.encode_protojson()).unwrap(),
+            String::from_utf8(bytes).unwrap()
+        );
+    }
+
+    #[test]
+    fn absent_fields_are_written_as_zero_values() {
+        let entry = TransparencyLogEntry {
+            canonicalized_body: b"{}".to_vec(),
+            inclusion_promise: None,
+            inclusion_proof: None,
+            integrated_time: None,
+            kind_version: KindVersion {
+                kind: "dsse".into(),
+                version: "0.0.2".into(),
+            },
+            log_id: LogId { key_id: vec![1] },
+            log_index: 7,
+        };
+        assert_eq!(
+            String::from_utf8(entry.encode_protojson()).unwrap(),
+            r#"{"logIndex":"7","logId":{"keyId":"AQ=="},"kindVersion":{"kind":"dsse","version":"0.0.2"},"integratedTime":"0","inclusionPromise":null,"inclusionProof":null,"canonicalizedBody":"e30="}"#
+        );
     }
 }

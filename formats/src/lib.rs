@@ -7,8 +7,11 @@
 //! caller's, and so is fetching.
 
 pub mod bundle;
+pub mod ct;
+pub mod dsse;
 mod encoding;
 pub mod error;
+pub mod fulcio;
 pub mod rekor_v1;
 pub mod rekor_v2;
 pub mod signing_config;

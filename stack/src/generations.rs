@@ -12,8 +12,6 @@ use std::sync::{Arc, PoisonError, RwLock};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::state::write_atomic;
-
 /// What can be rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -134,10 +132,14 @@ impl Generations {
         }
     }
 
-    /// Writes `dir/generations.json` atomically.
+    /// Writes `dir/generations.json` atomically (the state directory exists: it was opened).
+    /// Through `tlog`'s writer, as `state::write_atomic` is: the state module lists logs by
+    /// these generations, so this one does not import it back.
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
         let json = serde_json::to_vec_pretty(self)?;
-        write_atomic(&dir.join("generations.json"), &json)
+        let path = dir.join("generations.json");
+        tlog::store::write_atomic(&path, &json)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// The list of `kind`.

@@ -76,6 +76,12 @@ impl Role {
     }
 }
 
+/// The seed of keys no trust root lists, for the `*-unknown-*` faults (Fulcio, Rekor v1 and
+/// v2, the TSA all forge with keys from it).
+pub(crate) const IMPOSTOR_SEED: &str = "sigbox fault: an impostor nobody trusts";
+/// The impostors' generation number: it shows in their names (`...-9999`).
+pub(crate) const IMPOSTOR_GENERATION: u32 = 9999;
+
 /// Derives the stack's keys from its seed.
 #[derive(Clone)]
 pub struct KeyRing {

@@ -16,6 +16,7 @@ mod pubkey;
 pub mod rekor;
 pub mod rekor_v2;
 mod rotation;
+mod router;
 pub mod state;
 pub mod tsa;
 pub mod tuf;
@@ -367,7 +368,7 @@ impl StackBuilder {
                 }
             })
         };
-        let app = http::router(services.clone());
+        let app = router::router(services.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let connections = self.connections;
         let task = tokio::spawn(async move {
@@ -478,7 +479,7 @@ impl Stack {
 
     /// The stack's routes, for serving in-process: fuzzing, tower tests.
     pub fn router(&self) -> axum::Router {
-        http::router(self.services.clone())
+        router::router(self.services.clone())
     }
 
     /// The state directory.

@@ -34,37 +34,152 @@ const RSA_SHA384: &str = "1.2.840.113549.1.1.12";
 const RSA_SHA512: &str = "1.2.840.113549.1.1.13";
 const ED25519_SIG: &str = "1.3.101.112";
 
+/// Why a key, a PEM block or a signature was refused; each names its problem.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No PEM block in the text.
+    #[error("no `-----BEGIN` line")]
+    NoPemBegin,
+    /// A BEGIN line cut short.
+    #[error("the BEGIN line does not end in `-----`")]
+    PemBeginUnterminated,
+    /// A PEM block that does not end.
+    #[error("no `-----END {label}-----` line")]
+    NoPemEnd {
+        /// The block's label.
+        label: String,
+    },
+    /// RFC 1421 headers, which neither Go nor we read.
+    #[error("PEM headers are not supported")]
+    PemHeaders,
+    /// A PEM body that is not base64.
+    #[error("the `{label}` block is not base64: {source}")]
+    PemBase64 {
+        /// The block's label.
+        label: String,
+        /// The decoder's reason.
+        source: base64::DecodeError,
+    },
+    /// Key bytes that are not UTF-8 text.
+    #[error("public key is not PEM text")]
+    NotText,
+    /// A key whose PEM does not decode.
+    #[error("public key is not valid PEM: {0}")]
+    Pem(Box<Error>),
+    /// A PEM block of another kind.
+    #[error("PEM block is `{0}`, want PUBLIC KEY or CERTIFICATE")]
+    PemLabel(String),
+    /// Writing the canonical PEM failed.
+    #[error("{what}: {reason}")]
+    PemEncode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The encoder's reason.
+        reason: der::pem::Error,
+    },
+    /// A certificate that is not DER.
+    #[error("certificate is not valid DER: {0}")]
+    CertDer(der::Error),
+    /// A certificate whose key does not re-encode.
+    #[error("certificate key: {0}")]
+    CertKey(der::Error),
+    /// Bytes that are not a SubjectPublicKeyInfo.
+    #[error("public key is not a DER SubjectPublicKeyInfo: {0}")]
+    Spki(der::Error),
+    /// An EC key without a named curve.
+    #[error("EC public key has no named curve")]
+    NoCurve,
+    /// EC key parameters that are not a named curve.
+    #[error("EC public key parameters are not a named curve")]
+    CurveParams,
+    /// A compressed EC point, which Go's x509 (Rekor's parser) refuses.
+    #[error("EC public key point is not uncompressed")]
+    CompressedPoint,
+    /// A curve we do not verify with.
+    #[error("EC curve {0} is not supported (P-256, P-384, P-521 are)")]
+    Curve(ObjectIdentifier),
+    /// A key algorithm we do not verify with.
+    #[error("public key algorithm {0} is not supported (ECDSA, RSA and Ed25519 are)")]
+    Algorithm(ObjectIdentifier),
+    /// A point or modulus that does not parse.
+    #[error("public key does not parse: {0}")]
+    KeyRejected(aws_lc_rs::error::KeyRejected),
+    /// An X.509 signature algorithm that does not fit the key.
+    #[error("signature algorithm {alg} does not fit a {kind:?} key")]
+    AlgorithmMismatch {
+        /// The algorithm's OID.
+        alg: ObjectIdentifier,
+        /// The key's kind.
+        kind: KeyKind,
+    },
+    /// A signature that does not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// An Ed25519 key for a hashedrekord digest.
+    #[error(
+        "Ed25519 keys sign hashedrekord digests with Ed25519ph, which \
+         sigbox's Rekor does not verify; use ECDSA or RSA, or a dsse entry"
+    )]
+    Ed25519Prehash,
+    /// A hash algorithm we do not take.
+    #[error("unsupported hash algorithm `{0}`")]
+    HashAlgorithm(String),
+    /// A digest of the wrong length for its algorithm.
+    #[error("digest is not a {0} digest")]
+    DigestLength(String),
+    /// A signature over a digest that does not verify.
+    #[error("signature does not verify against the entry's public key")]
+    PrehashSignature,
+    /// DER that does not decode.
+    #[error("{0}")]
+    Der(#[from] der::Error),
+    /// A signed structure that is not a SEQUENCE.
+    #[error("want a SEQUENCE, found {0}")]
+    NotSequence(der::Tag),
+    /// A signature BIT STRING with unused bits.
+    #[error("signature has unused bits")]
+    UnusedBits,
+}
+
 /// The kinds of key an entry may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyKind {
+pub enum KeyKind {
+    /// ECDSA on P-256.
     P256,
+    /// ECDSA on P-384.
     P384,
+    /// ECDSA on P-521.
     P521,
+    /// RSA PKCS #1 v1.5.
     Rsa,
+    /// Ed25519.
     Ed25519,
 }
 
 /// The first PEM block in `text`: its label and its bytes. As lenient as Go's `pem.Decode`,
 /// which Rekor and Fulcio use: base64 lines of any length (one long line too), surrounding
 /// text ignored. RFC 7468's strict form (64 columns) would refuse what the real services take.
-pub(crate) fn pem_decode(text: &str) -> Result<(String, Vec<u8>), String> {
+pub(crate) fn pem_decode(text: &str) -> Result<(String, Vec<u8>), Error> {
     use base64::Engine;
-    let start = text
-        .find("-----BEGIN ")
-        .ok_or_else(|| "no `-----BEGIN` line".to_owned())?;
+    let start = text.find("-----BEGIN ").ok_or(Error::NoPemBegin)?;
     let rest = &text[start + "-----BEGIN ".len()..];
     let (label, rest) = rest
         .split_once("-----")
-        .ok_or_else(|| "the BEGIN line does not end in `-----`".to_owned())?;
+        .ok_or(Error::PemBeginUnterminated)?;
     let end = format!("-----END {label}-----");
-    let body = &rest[..rest.find(&end).ok_or_else(|| format!("no `{end}` line"))?];
+    let body = &rest[..rest.find(&end).ok_or_else(|| Error::NoPemEnd {
+        label: label.to_owned(),
+    })?];
     if body.contains(':') {
-        return Err("PEM headers are not supported".to_owned());
+        return Err(Error::PemHeaders);
     }
     let b64: String = body.split_ascii_whitespace().collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(b64)
-        .map_err(|e| format!("the `{label}` block is not base64: {e}"))?;
+        .map_err(|source| Error::PemBase64 {
+            label: label.to_owned(),
+            source,
+        })?;
     Ok((label.to_owned(), der))
 }
 
@@ -79,38 +194,38 @@ pub(crate) struct Verifier {
 }
 
 impl Verifier {
-    pub(crate) fn from_pem(pem: &[u8]) -> Result<Self, String> {
-        let text = std::str::from_utf8(pem).map_err(|_| "public key is not PEM text".to_owned())?;
-        let (label, der_bytes) =
-            pem_decode(text).map_err(|e| format!("public key is not valid PEM: {e}"))?;
+    pub(crate) fn from_pem(pem: &[u8]) -> Result<Self, Error> {
+        let text = std::str::from_utf8(pem).map_err(|_| Error::NotText)?;
+        let (label, der_bytes) = pem_decode(text).map_err(|e| Error::Pem(Box::new(e)))?;
         let label = label.as_str();
         let canonical_pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der_bytes)
-            .map_err(|e| format!("re-encoding the PEM: {e}"))?;
+            .map_err(|reason| Error::PemEncode {
+                what: "re-encoding the PEM",
+                reason,
+            })?;
         let (spki, identities) = match label {
             "PUBLIC KEY" => (der_bytes, vec![]),
             "CERTIFICATE" => {
-                let cert = Certificate::from_der(&der_bytes)
-                    .map_err(|e| format!("certificate is not valid DER: {e}"))?;
+                let cert = Certificate::from_der(&der_bytes).map_err(Error::CertDer)?;
                 let spki = cert
                     .tbs_certificate
                     .subject_public_key_info
                     .to_der()
-                    .map_err(|e| format!("certificate key: {e}"))?;
+                    .map_err(Error::CertKey)?;
                 (spki, san_identities(&cert))
             }
-            other => {
-                return Err(format!(
-                    "PEM block is `{other}`, want PUBLIC KEY or CERTIFICATE"
-                ));
-            }
+            other => return Err(Error::PemLabel(other.to_owned())),
         };
         Self::from_parts(canonical_pem, spki, identities)
     }
 
     /// A key from its DER SubjectPublicKeyInfo.
-    pub(crate) fn from_spki_der(spki: &[u8]) -> Result<Self, String> {
+    pub(crate) fn from_spki_der(spki: &[u8]) -> Result<Self, Error> {
         let canonical_pem = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, spki)
-            .map_err(|e| format!("encoding the key as PEM: {e}"))?;
+            .map_err(|reason| Error::PemEncode {
+            what: "encoding the key as PEM",
+            reason,
+        })?;
         Self::from_parts(canonical_pem, spki.to_vec(), vec![])
     }
 
@@ -118,12 +233,12 @@ impl Verifier {
         canonical_pem: String,
         spki: Vec<u8>,
         identities: Vec<String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, Error> {
         let kind = key_kind(&spki)?;
         // Parse now, so a bad point or modulus is a 400 about the key, not about the signature.
         UnparsedPublicKey::new(kind.message_algorithm(), &spki)
             .parse()
-            .map_err(|e| format!("public key does not parse: {e}"))?;
+            .map_err(Error::KeyRejected)?;
         Ok(Self {
             canonical_pem,
             spki,
@@ -133,9 +248,12 @@ impl Verifier {
     }
 
     /// A key from a DER certificate (Rekor v2 sends certificates as DER, not PEM).
-    pub(crate) fn from_cert_der(cert_der: &[u8]) -> Result<Self, String> {
+    pub(crate) fn from_cert_der(cert_der: &[u8]) -> Result<Self, Error> {
         let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, cert_der)
-            .map_err(|e| format!("encoding the certificate as PEM: {e}"))?;
+            .map_err(|reason| Error::PemEncode {
+                what: "encoding the certificate as PEM",
+                reason,
+            })?;
         Self::from_pem(pem.as_bytes())
     }
 
@@ -173,10 +291,10 @@ impl Verifier {
 
     /// Verifies a signature over `msg` as Rekor's DSSE and in-toto kinds do: SHA-256 with
     /// ECDSA (DER) and RSA PKCS #1 v1.5, plain Ed25519.
-    pub(crate) fn verify_message(&self, msg: &[u8], sig: &[u8]) -> Result<(), String> {
+    pub(crate) fn verify_message(&self, msg: &[u8], sig: &[u8]) -> Result<(), Error> {
         UnparsedPublicKey::new(self.kind.message_algorithm(), &self.spki)
             .verify(msg, sig)
-            .map_err(|_| "signature does not verify".to_owned())
+            .map_err(|_| Error::BadSignature)
     }
 
     /// The DER SubjectPublicKeyInfo.
@@ -191,7 +309,7 @@ impl Verifier {
         alg: &ObjectIdentifier,
         msg: &[u8],
         sig: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<(), Error> {
         let algorithm: &'static dyn VerificationAlgorithm =
             match (self.kind, alg.to_string().as_str()) {
                 (KeyKind::P256, ECDSA_SHA256) => &signature::ECDSA_P256_SHA256_ASN1,
@@ -203,15 +321,11 @@ impl Verifier {
                 (KeyKind::Rsa, RSA_SHA384) => &signature::RSA_PKCS1_2048_8192_SHA384,
                 (KeyKind::Rsa, RSA_SHA512) => &signature::RSA_PKCS1_2048_8192_SHA512,
                 (KeyKind::Ed25519, ED25519_SIG) => &signature::ED25519,
-                (kind, other) => {
-                    return Err(format!(
-                        "signature algorithm {other} does not fit a {kind:?} key"
-                    ));
-                }
+                (kind, _) => return Err(Error::AlgorithmMismatch { alg: *alg, kind }),
             };
         UnparsedPublicKey::new(algorithm, &self.spki)
             .verify(msg, sig)
-            .map_err(|_| "signature does not verify".to_owned())
+            .map_err(|_| Error::BadSignature)
     }
 
     /// Verifies a signature over a digest made with `algorithm` (`sha256`, `sha384`,
@@ -221,7 +335,7 @@ impl Verifier {
         algorithm: &str,
         digest_bytes: &[u8],
         sig: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<(), Error> {
         let (alg, hash): (&'static dyn VerificationAlgorithm, _) = match (self.kind, algorithm) {
             (KeyKind::P256, "sha256") => (&signature::ECDSA_P256_SHA256_ASN1, &digest::SHA256),
             (KeyKind::P256, "sha384") => (&signature::ECDSA_P256_SHA384_ASN1, &digest::SHA384),
@@ -235,20 +349,14 @@ impl Verifier {
             (KeyKind::Rsa, "sha256") => (&signature::RSA_PKCS1_2048_8192_SHA256, &digest::SHA256),
             (KeyKind::Rsa, "sha384") => (&signature::RSA_PKCS1_2048_8192_SHA384, &digest::SHA384),
             (KeyKind::Rsa, "sha512") => (&signature::RSA_PKCS1_2048_8192_SHA512, &digest::SHA512),
-            (KeyKind::Ed25519, _) => {
-                return Err(
-                    "Ed25519 keys sign hashedrekord digests with Ed25519ph, which \
-                                sigbox's Rekor does not verify; use ECDSA or RSA, or a dsse entry"
-                        .to_owned(),
-                );
-            }
-            (_, other) => return Err(format!("unsupported hash algorithm `{other}`")),
+            (KeyKind::Ed25519, _) => return Err(Error::Ed25519Prehash),
+            (_, other) => return Err(Error::HashAlgorithm(other.to_owned())),
         };
         let digest = digest::Digest::import_less_safe(digest_bytes, hash)
-            .map_err(|_| format!("digest is not a {algorithm} digest"))?;
+            .map_err(|_| Error::DigestLength(algorithm.to_owned()))?;
         UnparsedPublicKey::new(alg, &self.spki)
             .verify_digest(&digest, sig)
-            .map_err(|_| "signature does not verify against the entry's public key".to_owned())
+            .map_err(|_| Error::PrehashSignature)
     }
 
     /// The lowercase hex SHA-256 of the canonical PEM: what Rekor's index search by public key
@@ -284,28 +392,25 @@ impl KeyKind {
     }
 }
 
-fn key_kind(spki_der: &[u8]) -> Result<KeyKind, String> {
-    let spki = SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|e| format!("public key is not a DER SubjectPublicKeyInfo: {e}"))?;
+fn key_kind(spki_der: &[u8]) -> Result<KeyKind, Error> {
+    let spki = SubjectPublicKeyInfoRef::from_der(spki_der).map_err(Error::Spki)?;
     let oid = spki.algorithm.oid;
     if oid == EC_PUBLIC_KEY {
         let curve: ObjectIdentifier = spki
             .algorithm
             .parameters
-            .ok_or("EC public key has no named curve")?
+            .ok_or(Error::NoCurve)?
             .decode_as()
-            .map_err(|_| "EC public key parameters are not a named curve".to_owned())?;
+            .map_err(|_| Error::CurveParams)?;
         // Go's x509 (Rekor's parser) takes uncompressed points only.
         if spki.subject_public_key.raw_bytes().first() != Some(&0x04) {
-            return Err("EC public key point is not uncompressed".into());
+            return Err(Error::CompressedPoint);
         }
         return match curve {
             c if c == P256 => Ok(KeyKind::P256),
             c if c == P384 => Ok(KeyKind::P384),
             c if c == P521 => Ok(KeyKind::P521),
-            c => Err(format!(
-                "EC curve {c} is not supported (P-256, P-384, P-521 are)"
-            )),
+            c => Err(Error::Curve(c)),
         };
     }
     if oid == RSA {
@@ -314,9 +419,7 @@ fn key_kind(spki_der: &[u8]) -> Result<KeyKind, String> {
     if oid == ED25519 {
         return Ok(KeyKind::Ed25519);
     }
-    Err(format!(
-        "public key algorithm {oid} is not supported (ECDSA, RSA and Ed25519 are)"
-    ))
+    Err(Error::Algorithm(oid))
 }
 
 fn san_identities(cert: &Certificate) -> Vec<String> {
@@ -340,14 +443,14 @@ fn san_identities(cert: &Certificate) -> Vec<String> {
 
 /// The first element, as its raw DER bytes, of a DER SEQUENCE: a certificate's TBS or a CSR's
 /// info, exactly as it was signed (re-encoding a parsed structure need not give the same bytes).
-pub(crate) fn signed_part(der_bytes: &[u8]) -> Result<&[u8], String> {
+pub(crate) fn signed_part(der_bytes: &[u8]) -> Result<&[u8], Error> {
     use der::Reader as _;
-    let mut r = der::SliceReader::new(der_bytes).map_err(|e| e.to_string())?;
-    let outer = der::Header::decode(&mut r).map_err(|e| e.to_string())?;
+    let mut r = der::SliceReader::new(der_bytes)?;
+    let outer = der::Header::decode(&mut r)?;
     if outer.tag != der::Tag::Sequence {
-        return Err(format!("want a SEQUENCE, found {}", outer.tag));
+        return Err(Error::NotSequence(outer.tag));
     }
-    r.tlv_bytes().map_err(|e| e.to_string())
+    Ok(r.tlv_bytes()?)
 }
 
 #[cfg(test)]
@@ -400,7 +503,7 @@ mod tests {
                 "not base64",
             ),
         ] {
-            let err = pem_decode(&pem).unwrap_err();
+            let err = pem_decode(&pem).unwrap_err().to_string();
             assert!(err.contains(want), "{err}");
         }
     }

@@ -3,13 +3,9 @@
 
 use crate::hash::{Hash, empty_root, node_hash};
 use crate::store::StoreError;
-
-/// Reads complete-subtree hashes: `node(level, index)` is the root of the 2^level leaves
-/// starting at leaf `index << level`, and must only be asked for subtrees that are complete.
-pub trait NodeReader {
-    /// The hash of the complete subtree at (`level`, `index`).
-    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError>;
-}
+// The trait is storage's (stores implement it); proofs only read through it. Re-exported so
+// `tlog::proof::NodeReader` keeps working.
+pub use crate::store::NodeReader;
 
 /// Why a proof could not be built or did not verify.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

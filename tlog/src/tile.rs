@@ -6,8 +6,7 @@
 //! the last prefixed with `x`: N = 1234067 is `x001/x234/067`.
 
 use crate::hash::Hash;
-use crate::proof::NodeReader;
-use crate::store::StoreError;
+use crate::store::{NodeReader, StoreError};
 
 /// Hashes per full tile.
 pub const TILE_WIDTH: u64 = 256;

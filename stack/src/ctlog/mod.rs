@@ -14,17 +14,19 @@ use std::sync::{Arc, RwLock};
 
 use crate::generations::Set;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
+use formats::ct;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tlog::proof::{consistency_proof, inclusion_proof, root_at};
+use tlog::proof::{ProofError, consistency_proof, inclusion_proof, root_at};
 use tlog::sequencer::{SequenceError, Sequencer};
-use tlog::store::{Entry, Guarded, LogStore, RocksStore};
+use tlog::store::{Entry, Guarded, LogStore, RocksStore, StoreError};
 use tlog::{Hash, leaf_hash};
 use x509_cert::Certificate;
 
@@ -32,6 +34,7 @@ pub use routes::routes;
 pub use sct::{Sct, SignedEntry};
 
 use crate::clock::Clock;
+use crate::http::ApiError;
 use crate::keys::{KeyRing, Role};
 use crate::pubkey::Verifier;
 
@@ -47,19 +50,123 @@ pub const MAX_GET_ENTRIES: u64 = 256;
 /// Longest chain taken.
 const MAX_CHAIN: usize = 8;
 
-/// Why a submission was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CtError {
+/// Why the CT log refused a request or failed it; [`Error::status`] is the one place each maps
+/// to its status code. 4xx variants are the client's; 5xx ones are the log's.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not JSON this log reads: malformed, too deep, a key twice (400).
+    #[error("{0}")]
+    Body(String),
+    /// The body is JSON but not an `add-chain` request (400).
+    #[error(transparent)]
+    Format(#[from] formats::ct::ParseError),
+    /// A query string that does not parse (400).
+    #[error("{0}")]
+    Query(String),
     /// The chain is malformed or does not verify (400).
-    Invalid(String),
+    #[error("{0}")]
+    Chain(String),
+    /// `get-sth-consistency` sizes out of order or beyond the tree (400).
+    #[error("want 0 <= first <= second <= tree size {size}, got first={first} second={second}")]
+    ConsistencyRange {
+        /// `first`.
+        first: u64,
+        /// `second`.
+        second: u64,
+        /// The tree size.
+        size: u64,
+    },
+    /// A `get-proof-by-hash` tree size of 0 or beyond the tree (400).
+    #[error("tree_size {tree_size} must be in 1..={size}")]
+    ProofTreeSize {
+        /// `tree_size`.
+        tree_size: u64,
+        /// The tree size.
+        size: u64,
+    },
+    /// A `get-proof-by-hash` hash that is not a base64 SHA-256 (400).
+    #[error("hash is not a base64 SHA-256 leaf hash")]
+    LeafHash,
+    /// No leaf with this hash in the tree of this size (404).
+    #[error("no leaf with hash {hash} in the tree of size {tree_size}")]
+    NoLeaf {
+        /// The hash, as sent.
+        hash: String,
+        /// `tree_size`.
+        tree_size: u64,
+    },
+    /// `get-entries` with `start` after `end` (400).
+    #[error("start {start} is after end {end}")]
+    EntriesOrder {
+        /// `start`.
+        start: u64,
+        /// `end`.
+        end: u64,
+    },
+    /// `get-entries` from beyond the tree (400).
+    #[error("start {start} is beyond the tree size {size}")]
+    EntriesStart {
+        /// `start`.
+        start: u64,
+        /// The tree size.
+        size: u64,
+    },
+    /// An entry below the tree size that is not stored, or whose leaf is corrupt (500).
+    #[error("entry {index} {problem}")]
+    Corrupt {
+        /// The index.
+        index: u64,
+        /// What is wrong (`is missing`, `has a corrupt leaf`).
+        problem: &'static str,
+    },
+    /// The sequencer failed the append (500).
+    #[error("{0}")]
+    Sequence(SequenceError),
+    /// The log is shutting down (500).
+    #[error("the log is shutting down")]
+    ShuttingDown,
     /// Storage failed (500).
-    Internal(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Building a proof failed (500).
+    #[error("{0}")]
+    Proof(#[from] ProofError),
+    /// Our own DER did not encode or decode (500).
+    #[error("{0}")]
+    Der(#[from] der::Error),
 }
 
-impl std::fmt::Display for CtError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Error {
+    /// The status code of this failure: the one place it is decided.
+    pub fn status(&self) -> StatusCode {
         match self {
-            Self::Invalid(m) | Self::Internal(m) => f.write_str(m),
+            Self::Body(_)
+            | Self::Format(_)
+            | Self::Query(_)
+            | Self::Chain(_)
+            | Self::ConsistencyRange { .. }
+            | Self::ProofTreeSize { .. }
+            | Self::LeafHash
+            | Self::EntriesOrder { .. }
+            | Self::EntriesStart { .. } => StatusCode::BAD_REQUEST,
+            Self::NoLeaf { .. } => StatusCode::NOT_FOUND,
+            Self::Corrupt { .. }
+            | Self::Sequence(_)
+            | Self::ShuttingDown
+            | Self::Store(_)
+            | Self::Proof(_)
+            | Self::Der(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            ApiError::internal(self.to_string()).into_response()
+        } else {
+            ApiError::new(status, self.to_string()).into_response()
         }
     }
 }
@@ -178,10 +285,10 @@ impl CtLog {
     }
 
     /// `add-chain`: a final certificate and its chain (DER), leaf first.
-    pub async fn add_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, CtError> {
+    pub async fn add_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, Error> {
         let (certs, full) = self.check_chain(chain)?;
         if has_extension(&certs[0], &POISON_OID) {
-            return Err(CtError::Invalid(
+            return Err(Error::Chain(
                 "add-chain got a precertificate (poison extension present); use add-pre-chain"
                     .into(),
             ));
@@ -193,7 +300,7 @@ impl CtLog {
 
     /// `add-pre-chain`: a precertificate (with the critical poison extension) signed directly by
     /// its CA, then the CA's chain (DER), leaf first.
-    pub async fn add_pre_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, CtError> {
+    pub async fn add_pre_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, Error> {
         let (certs, full) = self.check_chain(chain)?;
         let precert = &certs[0];
         let poison = precert
@@ -205,27 +312,23 @@ impl CtLog {
         match poison {
             Some(p) if p.critical && p.extn_value.as_bytes() == [0x05, 0x00] => {}
             Some(_) => {
-                return Err(CtError::Invalid(
+                return Err(Error::Chain(
                     "the poison extension must be critical with a NULL value".into(),
                 ));
             }
             None => {
-                return Err(CtError::Invalid(
+                return Err(Error::Chain(
                     "add-pre-chain got no precertificate (no poison extension)".into(),
                 ));
             }
         }
         let issuer = Certificate::from_der(&full[1])
-            .map_err(|e| CtError::Invalid(format!("issuer certificate: {e}")))?;
-        let issuer_spki = issuer
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .map_err(|e| CtError::Internal(e.to_string()))?;
+            .map_err(|e| Error::Chain(format!("issuer certificate: {e}")))?;
+        let issuer_spki = issuer.tbs_certificate.subject_public_key_info.to_der()?;
         let entry = SignedEntry::Precert {
             issuer_key_hash: Sha256::digest(&issuer_spki).into(),
             tbs: tbs_without(precert, &POISON_OID)
-                .map_err(|e| CtError::Invalid(format!("re-encoding the TBS: {e}")))?,
+                .map_err(|e| Error::Chain(format!("re-encoding the TBS: {e}")))?,
         };
         let mut extra = Vec::new();
         sct::put_u24(&mut extra, &full[0]);
@@ -235,25 +338,27 @@ impl CtLog {
 
     /// Parses and verifies `chain`; returns the parsed certificates and the chain completed with
     /// its root (so the issuer of the leaf is always `full[1]`).
-    fn check_chain(&self, chain: &[Vec<u8>]) -> Result<(Vec<Certificate>, Vec<Vec<u8>>), CtError> {
+    fn check_chain(&self, chain: &[Vec<u8>]) -> Result<(Vec<Certificate>, Vec<Vec<u8>>), Error> {
         if chain.is_empty() {
-            return Err(CtError::Invalid("chain is empty".into()));
+            return Err(Error::Chain("chain is empty".into()));
         }
         if chain.len() > MAX_CHAIN {
-            return Err(CtError::Invalid(format!(
+            return Err(Error::Chain(format!(
                 "chain has {} certificates, at most {MAX_CHAIN} are taken",
                 chain.len()
             )));
         }
         let mut certs = Vec::with_capacity(chain.len() + 1);
         for (i, der) in chain.iter().enumerate() {
-            certs.push(Certificate::from_der(der).map_err(|e| {
-                CtError::Invalid(format!("chain[{i}] is not a DER certificate: {e}"))
-            })?);
+            certs.push(
+                Certificate::from_der(der).map_err(|e| {
+                    Error::Chain(format!("chain[{i}] is not a DER certificate: {e}"))
+                })?,
+            );
         }
         for i in 0..certs.len() - 1 {
             signed_by(&chain[i], &certs[i], &certs[i + 1]).map_err(|e| {
-                CtError::Invalid(format!("chain[{i}] is not signed by chain[{}]: {e}", i + 1))
+                Error::Chain(format!("chain[{i}] is not signed by chain[{}]: {e}", i + 1))
             })?;
         }
         let roots = self.roots.read().unwrap_or_else(|e| e.into_inner()).clone();
@@ -269,27 +374,22 @@ impl CtLog {
                         .unwrap_or(false)
                 })
                 .ok_or_else(|| {
-                    CtError::Invalid("chain does not end at a root this log accepts".into())
+                    Error::Chain("chain does not end at a root this log accepts".into())
                 })?;
             full.push(root.clone());
-            certs.push(Certificate::from_der(root).map_err(|e| CtError::Internal(e.to_string()))?);
+            certs.push(Certificate::from_der(root)?);
         } else if full.len() < 2 {
-            return Err(CtError::Invalid(
+            return Err(Error::Chain(
                 "chain is a root alone; submit a certificate it issued".into(),
             ));
         }
         Ok((certs, full))
     }
 
-    async fn add(&self, entry: SignedEntry, extra: Vec<u8>) -> Result<Sct, CtError> {
+    async fn add(&self, entry: SignedEntry, extra: Vec<u8>) -> Result<Sct, Error> {
         let identity_key = [b"ct-entry:".as_slice(), &Sha256::digest(entry.identity())].concat();
         // A resubmission gets the SCT it got the first time (RFC 6962 §4.1 allows either).
-        if let Some(index) = self
-            .store
-            .lookup(&identity_key)
-            .map_err(|e| CtError::Internal(e.to_string()))?
-            .first()
-        {
+        if let Some(index) = self.store.lookup(&identity_key)?.first() {
             return self.sct_of(&entry, *index);
         }
         let timestamp = self.clock.unix_millis();
@@ -308,102 +408,117 @@ impl CtLog {
         match rx.await {
             Ok(Ok(_)) => Ok(self.sign_sct(&entry, timestamp)),
             Ok(Err(SequenceError::Duplicate { index })) => self.sct_of(&entry, index),
-            Ok(Err(e)) => Err(CtError::Internal(e.to_string())),
-            Err(_) => Err(CtError::Internal("the log is shutting down".into())),
+            Ok(Err(e)) => Err(Error::Sequence(e)),
+            Err(_) => Err(Error::ShuttingDown),
         }
     }
 
-    fn sct_of(&self, entry: &SignedEntry, index: u64) -> Result<Sct, CtError> {
-        let stored = self
-            .store
-            .entry(index)
-            .map_err(|e| CtError::Internal(e.to_string()))?
-            .ok_or_else(|| CtError::Internal(format!("entry {index} vanished")))?;
-        let ts = sct::leaf_timestamp(&stored.leaf)
-            .ok_or_else(|| CtError::Internal(format!("entry {index} has a corrupt leaf")))?;
+    fn sct_of(&self, entry: &SignedEntry, index: u64) -> Result<Sct, Error> {
+        let stored = self.store.entry(index)?.ok_or(Error::Corrupt {
+            index,
+            problem: "vanished",
+        })?;
+        let ts = sct::leaf_timestamp(&stored.leaf).ok_or(Error::Corrupt {
+            index,
+            problem: "has a corrupt leaf",
+        })?;
         Ok(self.sign_sct(entry, ts))
     }
 
     /// `get-sth`: the signed tree head of the current tree.
-    pub fn sth(&self) -> Result<Value, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
-        let root = root_at(&*self.store, size).map_err(|e| e.to_string())?;
+    pub fn sth(&self) -> Result<ct::SignedTreeHead, Error> {
+        let size = self.store.tree_size()?;
+        let root = root_at(&*self.store, size)?;
         let timestamp = self.clock.unix_millis();
         let sig: DerSignature =
             self.key
                 .sign(&sct::tree_head_input(timestamp, size, root.as_bytes()));
-        Ok(json!({
-            "tree_size": size,
-            "timestamp": timestamp,
-            "sha256_root_hash": B64.encode(root.as_bytes()),
-            "tree_head_signature": B64.encode(sct::digitally_signed(sig.as_bytes())),
-        }))
+        Ok(ct::SignedTreeHead {
+            sha256_root_hash: *root.as_bytes(),
+            timestamp,
+            tree_head_signature: sct::digitally_signed(sig.as_bytes()),
+            tree_size: size,
+        })
     }
 
     /// `get-sth-consistency`.
-    pub fn consistency(&self, first: u64, second: u64) -> Result<Value, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+    pub fn consistency(&self, q: ct::ConsistencyQuery) -> Result<ct::ConsistencyProof, Error> {
+        let (first, second) = (q.first, q.second);
+        let size = self.store.tree_size()?;
         if second > size || first > second {
-            return Err(format!(
-                "want 0 <= first <= second <= tree size {size}, got first={first} second={second}"
-            ));
+            return Err(Error::ConsistencyRange {
+                first,
+                second,
+                size,
+            });
         }
         let proof = if first == 0 || first == second {
             vec![]
         } else {
-            consistency_proof(&*self.store, first, second).map_err(|e| e.to_string())?
+            consistency_proof(&*self.store, first, second)?
         };
-        Ok(json!({ "consistency": encode_hashes(&proof) }))
+        Ok(ct::ConsistencyProof {
+            consistency: raw_hashes(&proof),
+        })
     }
 
-    /// `get-proof-by-hash`: `None` when no leaf has this hash in the tree of `tree_size`.
-    pub fn proof_by_hash(&self, hash: &Hash, tree_size: u64) -> Result<Option<Value>, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+    /// `get-proof-by-hash`.
+    pub fn proof_by_hash(&self, q: &ct::ProofByHashQuery) -> Result<ct::InclusionProof, Error> {
+        let tree_size = q.tree_size;
+        let hash = B64
+            .decode(&q.hash)
+            .ok()
+            .and_then(|b| Hash::from_slice(&b))
+            .ok_or(Error::LeafHash)?;
+        let size = self.store.tree_size()?;
         if tree_size == 0 || tree_size > size {
-            return Err(format!("tree_size {tree_size} must be in 1..={size}"));
+            return Err(Error::ProofTreeSize { tree_size, size });
         }
-        let Some(index) = self.store.leaf_index(hash).map_err(|e| e.to_string())? else {
-            return Ok(None);
-        };
-        if index >= tree_size {
-            return Ok(None);
-        }
-        let proof = inclusion_proof(&*self.store, index, tree_size).map_err(|e| e.to_string())?;
-        Ok(Some(json!({
-            "leaf_index": index,
-            "audit_path": encode_hashes(&proof),
-        })))
+        let index = self
+            .store
+            .leaf_index(&hash)?
+            .filter(|&index| index < tree_size)
+            .ok_or_else(|| Error::NoLeaf {
+                hash: q.hash.clone(),
+                tree_size,
+            })?;
+        let proof = inclusion_proof(&*self.store, index, tree_size)?;
+        Ok(ct::InclusionProof {
+            audit_path: raw_hashes(&proof),
+            leaf_index: index,
+        })
     }
 
     /// `get-entries`: entries `start..=end`, at most [`MAX_GET_ENTRIES`].
-    pub fn entries(&self, start: u64, end: u64) -> Result<Value, String> {
-        let size = self.store.tree_size().map_err(|e| e.to_string())?;
+    pub fn entries(&self, q: ct::EntriesQuery) -> Result<ct::Entries, Error> {
+        let (start, end) = (q.start, q.end);
+        let size = self.store.tree_size()?;
         if start > end {
-            return Err(format!("start {start} is after end {end}"));
+            return Err(Error::EntriesOrder { start, end });
         }
         if start >= size {
-            return Err(format!("start {start} is beyond the tree size {size}"));
+            return Err(Error::EntriesStart { start, size });
         }
         let end = end.min(size - 1).min(start + MAX_GET_ENTRIES - 1);
-        let mut out = Vec::new();
+        let mut entries = Vec::new();
         for index in start..=end {
-            let e = self
-                .store
-                .entry(index)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("entry {index} is missing"))?;
-            out.push(json!({
-                "leaf_input": B64.encode(&e.leaf),
-                "extra_data": B64.encode(&e.extra),
-            }));
+            let e = self.store.entry(index)?.ok_or(Error::Corrupt {
+                index,
+                problem: "is missing",
+            })?;
+            entries.push(ct::LeafEntry {
+                extra_data: e.extra,
+                leaf_input: e.leaf,
+            });
         }
-        Ok(json!({ "entries": out }))
+        Ok(ct::Entries { entries })
     }
 
     /// `get-roots`.
-    pub fn roots_json(&self) -> Value {
-        let roots = self.roots.read().unwrap_or_else(|e| e.into_inner());
-        json!({ "certificates": roots.iter().map(|r| B64.encode(r)).collect::<Vec<_>>() })
+    pub fn get_roots(&self) -> ct::Roots {
+        ct::Roots {
+            certificates: self.roots(),
+        }
     }
 
     /// The leaf hash of the entry with this SCT timestamp (for tests and proofs by hash).
@@ -412,8 +527,8 @@ impl CtLog {
     }
 }
 
-fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
-    hashes.iter().map(|h| B64.encode(h.as_bytes())).collect()
+fn raw_hashes(hashes: &[Hash]) -> Vec<[u8; 32]> {
+    hashes.iter().map(|h| *h.as_bytes()).collect()
 }
 
 /// `ASN.1Cert certificate_chain<0..2^24-1>` of the certificates after the leaf.
@@ -443,16 +558,80 @@ pub(crate) fn tbs_without(cert: &Certificate, oid: &ObjectIdentifier) -> der::Re
 }
 
 /// Checks that `issuer`'s key signed `cert` (whose DER is `cert_der`).
-fn signed_by(cert_der: &[u8], cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
-    let spki = issuer
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| e.to_string())?;
+fn signed_by(
+    cert_der: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+) -> Result<(), crate::pubkey::Error> {
+    let spki = issuer.tbs_certificate.subject_public_key_info.to_der()?;
     let tbs = crate::pubkey::signed_part(cert_der)?;
     let sig = cert
         .signature
         .as_bytes()
-        .ok_or("signature has unused bits")?;
+        .ok_or(crate::pubkey::Error::UnusedBits)?;
     Verifier::from_spki_der(&spki)?.verify_x509(&cert.signature_algorithm.oid, tbs, sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Storage failures are the log's (500) whichever endpoint meets them; range and chain
+    /// problems are the client's (400); an unknown leaf is a 404.
+    #[tokio::test]
+    async fn each_failure_has_its_status_and_says_why() {
+        let cases = [
+            (Error::Chain("chain is empty".into()), 400),
+            (
+                Error::ConsistencyRange {
+                    first: 3,
+                    second: 2,
+                    size: 5,
+                },
+                400,
+            ),
+            (
+                Error::ProofTreeSize {
+                    tree_size: 0,
+                    size: 5,
+                },
+                400,
+            ),
+            (Error::LeafHash, 400),
+            (Error::EntriesOrder { start: 2, end: 1 }, 400),
+            (
+                Error::NoLeaf {
+                    hash: "AA==".into(),
+                    tree_size: 1,
+                },
+                404,
+            ),
+            (
+                Error::Store(StoreError::Backend("disk on fire".into())),
+                500,
+            ),
+            (Error::ShuttingDown, 500),
+            (
+                Error::Corrupt {
+                    index: 4,
+                    problem: "is missing",
+                },
+                500,
+            ),
+        ];
+        for (e, status) in cases {
+            let message = e.to_string();
+            let resp = e.into_response();
+            assert_eq!(resp.status().as_u16(), status, "{message}");
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["code"], status, "{message}");
+            assert!(
+                body["message"].as_str().unwrap().contains(&message),
+                "{body}"
+            );
+        }
+    }
 }

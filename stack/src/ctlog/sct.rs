@@ -1,10 +1,6 @@
 //! RFC 6962's TLS-encoded structures: the signed entry, the Merkle tree leaf, the SCT, the
 //! signed tree head input and the SCT list that goes into a certificate.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use serde_json::{Value, json};
-
 /// `LogEntryType` (RFC 6962 §3.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignedEntry {
@@ -134,15 +130,15 @@ impl Sct {
         out
     }
 
-    /// The JSON of `add-chain` / `add-pre-chain` (RFC 6962 §4.1).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "sct_version": V1,
-            "id": B64.encode(self.log_id),
-            "timestamp": self.timestamp,
-            "extensions": "",
-            "signature": B64.encode(digitally_signed(&self.signature)),
-        })
+    /// The answer of `add-chain` / `add-pre-chain` (RFC 6962 §4.1).
+    pub fn to_response(&self) -> formats::ct::AddChainResponse {
+        formats::ct::AddChainResponse {
+            extensions: String::new(),
+            id: self.log_id,
+            sct_version: V1,
+            signature: digitally_signed(&self.signature),
+            timestamp: self.timestamp,
+        }
     }
 
     /// The `SignedCertificateTimestampList` (RFC 6962 §3.3) of these SCTs: what the

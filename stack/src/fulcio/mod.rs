@@ -28,13 +28,16 @@ use x509_cert::{Certificate, TbsCertificate, Version};
 pub use ca::CaGeneration;
 pub use principal::{Principal, San};
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
 use crate::clock::Clock;
 use crate::ctlog::{CtLog, CtLogs, POISON_OID, SCT_LIST_OID, Sct, SignedEntry, tbs_without};
 use crate::faults::{Fault, Faults};
 use crate::generations::Set;
-use crate::keys::{KeyRing, Role};
+use crate::http::ApiError;
+use crate::keys::{IMPOSTOR_GENERATION, IMPOSTOR_SEED, KeyRing, Role};
 use crate::pubkey::Verifier;
-use crate::tsa::{IMPOSTOR_GENERATION, IMPOSTOR_SEED};
 
 /// The audience Fulcio's issuers are configured with (`client-id: sigstore`).
 pub const AUDIENCE: &str = "sigstore";
@@ -69,24 +72,188 @@ pub enum KeyProof {
     Csr(Vec<u8>),
 }
 
-/// A refusal; each names its problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FulcioError {
+/// Why Fulcio refused a request or failed it; [`Error::status`] is the one place each maps to
+/// its status code. The messages are Fulcio's where it has one.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not JSON Fulcio reads: malformed, too deep, a key twice (400).
+    #[error("{0}")]
+    Body(String),
+    /// The body is JSON but not a request of Fulcio's (400).
+    #[error(transparent)]
+    Format(#[from] formats::fulcio::ParseError),
     /// The identity token is refused (400, as Fulcio answers).
-    Token(String),
-    /// The key, proof or CSR is refused (400).
-    Invalid(String),
-    /// Our side failed (500).
-    Internal(String),
+    #[error("There was an error processing the identity token: {0}")]
+    Token(#[from] TokenError),
+    /// No public key in a `publicKeyRequest` (400).
+    #[error(
+        "The public key supplied in the request could not be parsed: no public key in the request"
+    )]
+    NoPublicKey,
+    /// A public key that is neither PEM nor base64 DER (400).
+    #[error(
+        "The public key supplied in the request could not be parsed: \
+         public key is neither PEM nor base64 DER"
+    )]
+    KeyEncoding,
+    /// A public key (sent, or a CSR's) that does not parse (400).
+    #[error("The public key supplied in the request could not be parsed: {0}")]
+    PublicKey(#[source] crate::pubkey::Error),
+    /// A public key request without its proof of possession (400).
+    #[error("no proof of possession (a signature over the token's subject) in the request")]
+    NoProof,
+    /// A proof of possession that is not the key's signature over the principal's name (400).
+    #[error(
+        "The signature supplied in the request could not be verified: \
+         the proof of possession is not a signature over {name:?} by this key"
+    )]
+    Proof {
+        /// The principal's name, which the proof must sign.
+        name: String,
+    },
+    /// A CSR that does not decode (400).
+    #[error("The certificate signing request could not be parsed: {0}")]
+    Csr(String),
+    /// A CSR's key that does not re-encode (400).
+    #[error("CSR public key: {0}")]
+    CsrKey(der::Error),
+    /// A CSR whose signed part cannot be found (400).
+    #[error("CSR info: {0}")]
+    CsrInfo(#[source] crate::pubkey::Error),
+    /// A CSR's signature with unused bits (400).
+    #[error("CSR signature has unused bits")]
+    CsrUnusedBits,
+    /// A CSR not signed by its own key (400).
+    #[error("The signature supplied in the request could not be verified: CSR signature: {0}")]
+    CsrSignature(#[source] crate::pubkey::Error),
+    /// A key that is not a SubjectPublicKeyInfo (400).
+    #[error("public key: {0}")]
+    Spki(der::Error),
+    /// An identity that cannot go in a SAN (400).
+    #[error("{what} {value:?} is not ASCII")]
+    NotAscii {
+        /// `email` or `URI`.
+        what: &'static str,
+        /// The identity.
+        value: String,
+    },
+    /// The CT log refused or failed the (pre)certificate (500).
+    #[error("Error entering certificate in CTL: {0}")]
+    Ct(#[source] crate::ctlog::Error),
+    /// Building or signing the certificate failed (500).
+    #[error("{0}")]
+    Ca(#[from] anyhow::Error),
+    /// Our own DER did not encode or decode (500).
+    #[error("{0}")]
+    Der(#[from] der::Error),
+    /// The SCT signs another TBS than the certificate carries: our bug (500).
+    #[error("precertificate and certificate TBS differ")]
+    TbsMismatch,
 }
 
-impl std::fmt::Display for FulcioError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Error {
+    /// The status code of this failure: the one place it is decided.
+    pub fn status(&self) -> StatusCode {
         match self {
-            Self::Token(m) => write!(f, "There was an error processing the identity token: {m}"),
-            Self::Invalid(m) | Self::Internal(m) => f.write_str(m),
+            Self::Body(_)
+            | Self::Format(_)
+            | Self::Token(_)
+            | Self::NoPublicKey
+            | Self::KeyEncoding
+            | Self::PublicKey(_)
+            | Self::NoProof
+            | Self::Proof { .. }
+            | Self::Csr(_)
+            | Self::CsrKey(_)
+            | Self::CsrInfo(_)
+            | Self::CsrUnusedBits
+            | Self::CsrSignature(_)
+            | Self::Spki(_)
+            | Self::NotAscii { .. } => StatusCode::BAD_REQUEST,
+            Self::Ct(_) | Self::Ca(_) | Self::Der(_) | Self::TbsMismatch => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            ApiError::internal(self.to_string()).into_response()
+        } else {
+            ApiError::new(status, self.to_string()).into_response()
+        }
+    }
+}
+
+/// Why an identity token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// No token in the body or the `Authorization` header.
+    #[error("no identity token in the request")]
+    Absent,
+    /// Not a JWS compact serialisation.
+    #[error("malformed token: not three dot-separated parts")]
+    NotThreeParts,
+    /// A payload that is not base64url.
+    #[error("malformed token: payload is not base64url: {0}")]
+    PayloadBase64(base64::DecodeError),
+    /// A payload that is not a JSON object.
+    #[error("malformed token: payload is not a JSON object: {0}")]
+    PayloadJson(serde_json::Error),
+    /// No `iss` claim to choose the keys by.
+    #[error("token has no `iss` claim")]
+    NoIssuer,
+    /// An issuer not on the allow-list.
+    #[error("token issuer {iss:?} is not configured here (accepted: {accepted:?})")]
+    UnknownIssuer {
+        /// The token's issuer.
+        iss: String,
+        /// The issuers taken.
+        accepted: Vec<String>,
+    },
+    /// The issuer's verification refused it: signature, audience, expiry.
+    #[error(transparent)]
+    Verify(#[from] fake_oidc::VerifyError),
+    /// Its claims make no principal.
+    #[error(transparent)]
+    Claims(#[from] principal::ClaimError),
+}
+
+/// Where the SCT of a certificate goes, and whether it is honest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SctStep {
+    /// Logged, embedded.
+    Embed,
+    /// Logged, embedded, its signature an impostor's.
+    EmbedForged,
+    /// None at all.
+    Omit,
+    /// Logged, beside the certificate.
+    Detach,
+}
+
+/// The certificate about to be issued, before any byte is signed: the honest plan, which a
+/// fault changes in one step (see [`Fulcio::doctor`]).
+struct Plan {
+    /// The issuing CA generation (one for the whole certificate, even if a rotation lands).
+    ca: Arc<CaGeneration>,
+    /// Whether the CT log knows the CA's root: when not, the SCT is signed and nothing logged.
+    ca_known: bool,
+    /// The identity in the SAN.
+    san: San,
+    /// Whether the codeSigning extended key usage is in.
+    code_signing: bool,
+    /// When it is issued, Unix seconds (in the serial number).
+    issued_at: i64,
+    /// `notBefore`, Unix seconds.
+    not_before: i64,
+    /// How long it is valid.
+    lifetime: Duration,
+    /// The SCT.
+    sct: SctStep,
 }
 
 /// A certificate and its chain.
@@ -98,6 +265,20 @@ pub struct Issued {
     pub leaf_der: Vec<u8>,
     /// The SCT, when it is not embedded.
     pub detached_sct: Option<Sct>,
+}
+
+impl Issued {
+    /// The v2 `signingCert` answer.
+    pub fn to_response(&self) -> formats::fulcio::SigningCertResponse {
+        let chain = self.chain_pem.clone();
+        match &self.detached_sct {
+            None => formats::fulcio::SigningCertResponse::Embedded { chain },
+            Some(sct) => formats::fulcio::SigningCertResponse::Detached {
+                chain,
+                sct: sct.to_response(),
+            },
+        }
+    }
 }
 
 /// The CA service.
@@ -193,120 +374,145 @@ impl Fulcio {
     }
 
     /// Checks the token as Fulcio does and returns its principal.
-    pub fn authenticate(&self, token: &str) -> Result<Principal, FulcioError> {
+    pub fn authenticate(&self, token: &str) -> Result<Principal, Error> {
         if token.is_empty() {
-            return Err(FulcioError::Token(
-                "no identity token in the request".into(),
-            ));
+            return Err(TokenError::Absent.into());
         }
         // The issuer decides which keys verify the token, so it is read (unverified) first,
         // as Fulcio's issuer pool does.
-        let iss = unverified_issuer(token).map_err(FulcioError::Token)?;
+        let iss = unverified_issuer(token)?;
         if !self.issuers().contains(&iss) {
-            return Err(FulcioError::Token(format!(
-                "token issuer {iss:?} is not configured here (accepted: {:?})",
-                self.issuers()
-            )));
+            return Err(TokenError::UnknownIssuer {
+                iss,
+                accepted: self.issuers(),
+            }
+            .into());
         }
         let claims = self
             .oidc
             .verify(token, AUDIENCE)
-            .map_err(|e| FulcioError::Token(e.to_string()))?;
-        principal::from_claims(&iss, &claims, &self.spiffe_trust_domain())
-            .map_err(FulcioError::Token)
+            .map_err(TokenError::from)?;
+        Ok(
+            principal::from_claims(&iss, &claims, &self.spiffe_trust_domain())
+                .map_err(TokenError::from)?,
+        )
     }
 
     /// `CreateSigningCertificate`.
-    pub async fn issue(&self, token: &str, proof: KeyProof) -> Result<Issued, FulcioError> {
+    pub async fn issue(&self, token: &str, proof: KeyProof) -> Result<Issued, Error> {
         let principal = self.authenticate(token)?;
         let spki = match proof {
             KeyProof::PublicKey { content, proof } => {
-                let key = parse_public_key(&content).map_err(|e| {
-                    FulcioError::Invalid(format!(
-                        "The public key supplied in the request could not be parsed: {e}"
-                    ))
-                })?;
+                let key = parse_public_key(&content)?;
                 if proof.is_empty() {
-                    return Err(FulcioError::Invalid(
-                        "no proof of possession (a signature over the token's subject) in the request"
-                            .into(),
-                    ));
+                    return Err(Error::NoProof);
                 }
                 key.verify_message(principal.name.as_bytes(), &proof)
-                    .map_err(|_| {
-                        FulcioError::Invalid(format!(
-                            "The signature supplied in the request could not be verified: \
-                             the proof of possession is not a signature over {:?} by this key",
-                            principal.name
-                        ))
+                    .map_err(|_| Error::Proof {
+                        name: principal.name.clone(),
                     })?;
                 key.spki_der().to_vec()
             }
-            KeyProof::Csr(bytes) => check_csr(&bytes).map_err(FulcioError::Invalid)?,
+            KeyProof::Csr(bytes) => check_csr(&bytes)?,
         };
-        let spki = SubjectPublicKeyInfoOwned::from_der(&spki)
-            .map_err(|e| FulcioError::Invalid(format!("public key: {e}")))?;
-        self.certify(token, &principal, spki)
-            .await
-            .map_err(|e| match e {
-                CertifyError::Invalid(m) => FulcioError::Invalid(m),
-                CertifyError::Internal(m) => FulcioError::Internal(m),
-            })
+        let spki = SubjectPublicKeyInfoOwned::from_der(&spki).map_err(Error::Spki)?;
+        let mut plan = self.plan(&principal);
+        self.doctor(&mut plan)?;
+        self.certify(token, &principal, spki, plan).await
     }
 
+    /// The honest certificate for `principal`.
+    fn plan(&self, principal: &Principal) -> Plan {
+        let now = self.clock.unix();
+        Plan {
+            ca: self.ca(),
+            ca_known: true,
+            san: principal.san.clone(),
+            code_signing: true,
+            issued_at: now,
+            not_before: now,
+            lifetime: CERT_LIFETIME,
+            sct: match self.sct_mode {
+                SctMode::Embedded => SctStep::Embed,
+                SctMode::Detached => SctStep::Detach,
+            },
+        }
+    }
+
+    /// Applies the armed Fulcio faults to an honest plan, one step each.
+    fn doctor(&self, plan: &mut Plan) -> Result<(), Error> {
+        let fault = |f: Fault| self.faults.take(f);
+        if fault(Fault::FulcioUnknownCa) {
+            let impostor = CaGeneration::new(
+                &KeyRing::new(IMPOSTOR_SEED),
+                IMPOSTOR_GENERATION,
+                plan.issued_at - 3600,
+            )?;
+            plan.ca = Arc::new(impostor);
+            plan.ca_known = false;
+        }
+        if fault(Fault::FulcioNoCodeSigning) {
+            plan.code_signing = false;
+        }
+        if fault(Fault::FulcioOtherSan) {
+            plan.san = match plan.san {
+                San::Email(_) => San::Email("mallory@example.com".into()),
+                San::Uri(_) => San::Uri("https://example.com/mallory".into()),
+            };
+        }
+        if fault(Fault::FulcioExpiredCert) {
+            // Issued two hours ago for ten minutes: expired before anything is signed.
+            plan.not_before -= 7200;
+        } else if fault(Fault::FulcioLongCert) {
+            plan.lifetime = Duration::from_secs(365 * 24 * 3600);
+        }
+        if plan.sct == SctStep::Embed {
+            if fault(Fault::FulcioOmitSct) {
+                plan.sct = SctStep::Omit;
+            } else if fault(Fault::FulcioUnknownSctKey) {
+                plan.sct = SctStep::EmbedForged;
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds, logs and signs the certificate of `plan`: one straight line, no fault in it.
     async fn certify(
         &self,
         token: &str,
         principal: &Principal,
         spki: SubjectPublicKeyInfoOwned,
-    ) -> Result<Issued, CertifyError> {
-        let internal = |e: anyhow::Error| CertifyError::Internal(e.to_string());
-        let now = self.clock.unix();
-        // One generation for the whole certificate, even if a rotation lands meanwhile.
-        let fault = |f: Fault| self.faults.take(f);
-        let unknown_ca = fault(Fault::FulcioUnknownCa);
-        let ca = if unknown_ca {
-            Arc::new(
-                CaGeneration::new(
-                    &KeyRing::new(IMPOSTOR_SEED),
-                    IMPOSTOR_GENERATION,
-                    now - 3600,
-                )
-                .map_err(internal)?,
-            )
-        } else {
-            self.ca()
-        };
-        let ctlog = self.ctlog();
-        let ct_failed = |e: crate::ctlog::CtError| {
-            CertifyError::Internal(format!("Error entering certificate in CTL: {e}"))
-        };
-        let spki_der = spki.to_der().map_err(|e| internal(e.into()))?;
-        let mut extensions = ca.leaf_base_extensions(&spki).map_err(internal)?;
-        if fault(Fault::FulcioNoCodeSigning) {
+        plan: Plan,
+    ) -> Result<Issued, Error> {
+        let ca = &plan.ca;
+        let now = plan.issued_at;
+        let spki_der = spki.to_der()?;
+        let mut extensions = ca.leaf_base_extensions(&spki)?;
+        if !plan.code_signing {
             extensions.retain(|e| e.extn_id != EXT_KEY_USAGE_OID);
         }
-        let other_san = fault(Fault::FulcioOtherSan);
-        let san = match (&principal.san, other_san) {
-            (San::Email(_), true) => San::Email("mallory@example.com".into()),
-            (San::Uri(_), true) => San::Uri("https://example.com/mallory".into()),
-            (san, false) => san.clone(),
+        let name = match &plan.san {
+            San::Email(e) => {
+                GeneralName::Rfc822Name(Ia5String::new(e).map_err(|_| Error::NotAscii {
+                    what: "email",
+                    value: e.clone(),
+                })?)
+            }
+            San::Uri(u) => {
+                GeneralName::UniformResourceIdentifier(Ia5String::new(u).map_err(|_| {
+                    Error::NotAscii {
+                        what: "URI",
+                        value: u.clone(),
+                    }
+                })?)
+            }
         };
-        let name = match &san {
-            San::Email(e) => GeneralName::Rfc822Name(
-                Ia5String::new(e)
-                    .map_err(|_| CertifyError::Invalid(format!("email {e:?} is not ASCII")))?,
-            ),
-            San::Uri(u) => GeneralName::UniformResourceIdentifier(
-                Ia5String::new(u)
-                    .map_err(|_| CertifyError::Invalid(format!("URI {u:?} is not ASCII")))?,
-            ),
-        };
-        let san = SubjectAltName(vec![name])
-            .to_der()
-            .map_err(|e| internal(e.into()))?;
         // Critical: the subject is empty (RFC 5280 §4.2.1.6).
-        extensions.push(ca::extension(SAN_OID, true, san));
+        extensions.push(ca::extension(
+            SAN_OID,
+            true,
+            SubjectAltName(vec![name]).to_der()?,
+        ));
         for (arc, value) in &principal.extensions {
             extensions.push(ca::extension(
                 principal::fulcio_oid(*arc),
@@ -325,15 +531,7 @@ impl Fulcio {
             ]),
             signature: ca.signature_algorithm(),
             issuer: ca.issuer_name().clone(),
-            validity: if fault(Fault::FulcioExpiredCert) {
-                // Issued two hours ago for ten minutes: expired before anything is signed.
-                ca::validity(now - 7200, CERT_LIFETIME)
-            } else if fault(Fault::FulcioLongCert) {
-                ca::validity(now, Duration::from_secs(365 * 24 * 3600))
-            } else {
-                ca::validity(now, CERT_LIFETIME)
-            }
-            .map_err(internal)?,
+            validity: ca::validity(plan.not_before, plan.lifetime)?,
             subject: Name::default(),
             subject_public_key_info: spki,
             issuer_unique_id: None,
@@ -341,25 +539,17 @@ impl Fulcio {
             extensions: Some(extensions),
         };
         let chain_tail = [ca.intermediate_der.clone(), ca.root_der.clone()];
-        let (leaf_der, detached_sct) = match self.sct_mode {
-            SctMode::Embedded if fault(Fault::FulcioOmitSct) => {
-                (ca.sign_leaf(tbs).map_err(internal)?, None)
-            }
-            SctMode::Embedded => {
+        let ctlog = self.ctlog();
+        let (leaf_der, detached_sct) = match plan.sct {
+            SctStep::Omit => (ca.sign_leaf(tbs)?, None),
+            SctStep::Embed | SctStep::EmbedForged => {
                 let precert = with_extension(&tbs, POISON_OID, true, vec![0x05, 0x00]);
-                let precert_der = ca.sign_leaf(precert).map_err(internal)?;
-                let entry = || -> Result<SignedEntry, CertifyError> {
-                    let cert =
-                        Certificate::from_der(&precert_der).map_err(|e| internal(e.into()))?;
-                    Ok(SignedEntry::Precert {
-                        issuer_key_hash: ca.issuer_key_hash,
-                        tbs: tbs_without(&cert, &POISON_OID).map_err(|e| internal(e.into()))?,
-                    })
+                let precert_der = ca.sign_leaf(precert)?;
+                let entry = SignedEntry::Precert {
+                    issuer_key_hash: ca.issuer_key_hash,
+                    tbs: tbs_without(&Certificate::from_der(&precert_der)?, &POISON_OID)?,
                 };
-                let mut sct = if unknown_ca {
-                    // The log refuses chains to roots it does not know: sign, log nothing.
-                    ctlog.sign_sct(&entry()?, self.clock.unix_millis())
-                } else {
+                let mut sct = if plan.ca_known {
                     ctlog
                         .add_pre_chain(&[
                             precert_der.clone(),
@@ -367,42 +557,33 @@ impl Fulcio {
                             chain_tail[1].clone(),
                         ])
                         .await
-                        .map_err(ct_failed)?
+                        .map_err(Error::Ct)?
+                } else {
+                    // The log refuses chains to roots it does not know: sign, log nothing.
+                    ctlog.sign_sct(&entry, self.clock.unix_millis())
                 };
-                if fault(Fault::FulcioUnknownSctKey) {
+                if plan.sct == SctStep::EmbedForged {
                     // The log's ID, an impostor's signature.
                     let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::Ctlog, 0);
                     let sig: p256::ecdsa::DerSignature = p256::ecdsa::signature::Signer::sign(
                         &impostor,
-                        &entry()?.sct_input(sct.timestamp),
+                        &entry.sct_input(sct.timestamp),
                     );
                     sct.signature = sig.as_bytes().to_vec();
                 }
-                let list = der::asn1::OctetString::new(Sct::list(&[sct]))
-                    .and_then(|o| o.to_der())
-                    .map_err(|e| internal(e.into()))?;
-                let leaf_der = ca
-                    .sign_leaf(with_extension(&tbs, SCT_LIST_OID, false, list))
-                    .map_err(internal)?;
+                let list = der::asn1::OctetString::new(Sct::list(&[sct]))?.to_der()?;
+                let leaf_der = ca.sign_leaf(with_extension(&tbs, SCT_LIST_OID, false, list))?;
                 // The SCT signs the precertificate's TBS less the poison; a client checks it
                 // against the final TBS less the SCT list. They must be the same bytes.
-                let a = tbs_without(
-                    &Certificate::from_der(&precert_der).map_err(|e| internal(e.into()))?,
-                    &POISON_OID,
-                );
-                let b = tbs_without(
-                    &Certificate::from_der(&leaf_der).map_err(|e| internal(e.into()))?,
-                    &SCT_LIST_OID,
-                );
+                let a = tbs_without(&Certificate::from_der(&precert_der)?, &POISON_OID);
+                let b = tbs_without(&Certificate::from_der(&leaf_der)?, &SCT_LIST_OID);
                 if a.is_err() || a != b {
-                    return Err(CertifyError::Internal(
-                        "precertificate and certificate TBS differ".into(),
-                    ));
+                    return Err(Error::TbsMismatch);
                 }
                 (leaf_der, None)
             }
-            SctMode::Detached => {
-                let leaf_der = ca.sign_leaf(tbs).map_err(internal)?;
+            SctStep::Detach => {
+                let leaf_der = ca.sign_leaf(tbs)?;
                 let sct = ctlog
                     .add_chain(&[
                         leaf_der.clone(),
@@ -410,7 +591,7 @@ impl Fulcio {
                         chain_tail[1].clone(),
                     ])
                     .await
-                    .map_err(ct_failed)?;
+                    .map_err(Error::Ct)?;
                 (leaf_der, Some(sct))
             }
         };
@@ -422,11 +603,6 @@ impl Fulcio {
             detached_sct,
         })
     }
-}
-
-enum CertifyError {
-    Invalid(String),
-    Internal(String),
 }
 
 fn with_extension(
@@ -443,73 +619,121 @@ fn with_extension(
 }
 
 /// The `iss` claim of a JWT, read without verifying it.
-fn unverified_issuer(token: &str) -> Result<String, String> {
+fn unverified_issuer(token: &str) -> Result<String, TokenError> {
     let payload = token
         .split('.')
         .nth(1)
         .filter(|_| token.split('.').count() == 3)
-        .ok_or("malformed token: not three dot-separated parts")?;
+        .ok_or(TokenError::NotThreeParts)?;
     let bytes = B64URL
         .decode(payload.trim_end_matches('='))
-        .map_err(|e| format!("malformed token: payload is not base64url: {e}"))?;
-    let claims: Map<String, Value> = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("malformed token: payload is not a JSON object: {e}"))?;
+        .map_err(TokenError::PayloadBase64)?;
+    let claims: Map<String, Value> =
+        serde_json::from_slice(&bytes).map_err(TokenError::PayloadJson)?;
     claims
         .get("iss")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| "token has no `iss` claim".to_owned())
+        .ok_or(TokenError::NoIssuer)
 }
 
 /// A public key as Fulcio's `ParsePublicKey` takes it: PEM, else base64 DER.
-fn parse_public_key(content: &str) -> Result<Verifier, String> {
+fn parse_public_key(content: &str) -> Result<Verifier, Error> {
     let content = content.trim();
     if content.is_empty() {
-        return Err("no public key in the request".into());
+        return Err(Error::NoPublicKey);
     }
     if content.starts_with("-----BEGIN") {
-        return Verifier::from_pem(content.as_bytes());
+        return Verifier::from_pem(content.as_bytes()).map_err(Error::PublicKey);
     }
-    let der = B64
-        .decode(content)
-        .map_err(|_| "public key is neither PEM nor base64 DER".to_owned())?;
-    Verifier::from_spki_der(&der)
+    let der = B64.decode(content).map_err(|_| Error::KeyEncoding)?;
+    Verifier::from_spki_der(&der).map_err(Error::PublicKey)
 }
 
 /// Parses a CSR (PEM or DER), checks its self-signature, returns its DER SPKI.
-fn check_csr(bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn check_csr(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let der = match std::str::from_utf8(bytes) {
         Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
-            let (label, der) = crate::pubkey::pem_decode(text)
-                .map_err(|e| format!("The certificate signing request could not be parsed: {e}"))?;
+            let (label, der) =
+                crate::pubkey::pem_decode(text).map_err(|e| Error::Csr(e.to_string()))?;
             if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
-                return Err(format!(
-                    "The certificate signing request could not be parsed: PEM block is `{label}`"
-                ));
+                return Err(Error::Csr(format!("PEM block is `{label}`")));
             }
             der
         }
         _ => bytes.to_vec(),
     };
-    let csr = CertReq::from_der(&der)
-        .map_err(|e| format!("The certificate signing request could not be parsed: {e}"))?;
-    let spki = csr
-        .info
-        .public_key
-        .to_der()
-        .map_err(|e| format!("CSR public key: {e}"))?;
-    let info = crate::pubkey::signed_part(&der).map_err(|e| format!("CSR info: {e}"))?;
-    let sig = csr
-        .signature
-        .as_bytes()
-        .ok_or("CSR signature has unused bits")?;
-    let key = Verifier::from_spki_der(&spki)
-        .map_err(|e| format!("The public key supplied in the request could not be parsed: {e}"))?;
+    let csr = CertReq::from_der(&der).map_err(|e| Error::Csr(e.to_string()))?;
+    let spki = csr.info.public_key.to_der().map_err(Error::CsrKey)?;
+    let info = crate::pubkey::signed_part(&der).map_err(Error::CsrInfo)?;
+    let sig = csr.signature.as_bytes().ok_or(Error::CsrUnusedBits)?;
+    let key = Verifier::from_spki_der(&spki).map_err(Error::PublicKey)?;
     key.verify_x509(&csr.algorithm.oid, info, sig)
-        .map_err(|e| {
-            format!(
-                "The signature supplied in the request could not be verified: CSR signature: {e}"
-            )
-        })?;
+        .map_err(Error::CsrSignature)?;
     Ok(spki)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_400_and_our_failures_500() {
+        let cases = [
+            (Error::Token(TokenError::Absent), 400),
+            (Error::Token(TokenError::NoIssuer), 400),
+            (Error::NoPublicKey, 400),
+            (Error::NoProof, 400),
+            (
+                Error::Proof {
+                    name: "a@b.c".into(),
+                },
+                400,
+            ),
+            (Error::CsrUnusedBits, 400),
+            (Error::Format(formats::fulcio::ParseError::BothKeys), 400),
+            (Error::Ct(crate::ctlog::Error::ShuttingDown), 500),
+            (Error::TbsMismatch, 500),
+        ];
+        for (e, status) in cases {
+            assert_eq!(e.status().as_u16(), status, "{e}");
+        }
+    }
+
+    #[test]
+    fn messages_are_fulcios() {
+        assert_eq!(
+            Error::Token(TokenError::Absent).to_string(),
+            "There was an error processing the identity token: no identity token in the request"
+        );
+        assert_eq!(
+            Error::Ct(crate::ctlog::Error::ShuttingDown).to_string(),
+            "Error entering certificate in CTL: the log is shutting down"
+        );
+        assert!(
+            Error::Proof {
+                name: "a@b.c".into()
+            }
+            .to_string()
+            .starts_with("The signature supplied in the request could not be verified")
+        );
+    }
+
+    #[test]
+    fn a_token_is_read_for_its_issuer_before_it_is_verified() {
+        let payload = B64URL.encode(br#"{"iss":"http://i"}"#);
+        assert_eq!(
+            unverified_issuer(&format!("e30.{payload}.sig")).unwrap(),
+            "http://i"
+        );
+        assert!(matches!(
+            unverified_issuer("a.b"),
+            Err(TokenError::NotThreeParts)
+        ));
+        let no_iss = B64URL.encode(br#"{"sub":"x"}"#);
+        assert!(matches!(
+            unverified_issuer(&format!("e30.{no_iss}.sig")),
+            Err(TokenError::NoIssuer)
+        ));
+    }
 }

@@ -3,19 +3,20 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use serde::Deserialize;
-use serde_json::json;
+use formats::fulcio::{
+    CertificateChain, Configuration, KeyRequest, OidcIssuer, SigningCertRequest,
+    SigningCertRequestV1, TrustBundle,
+};
 
-use super::{AUDIENCE, Fulcio, FulcioError, Issued, KeyProof};
-use crate::http::ApiError;
+use super::{AUDIENCE, Error, Fulcio, KeyProof};
 use crate::http::json::parse_body;
 
 /// Fulcio's routes.
@@ -29,65 +30,6 @@ pub fn routes(fulcio: Arc<Fulcio>) -> Router {
         .with_state(fulcio)
 }
 
-// protojson takes the camelCase JSON names and the proto field names alike, and refuses
-// unknown fields.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct V2Request {
-    credentials: Option<Credentials>,
-    #[serde(alias = "public_key_request")]
-    public_key_request: Option<PublicKeyRequest>,
-    #[serde(alias = "certificate_signing_request")]
-    certificate_signing_request: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Credentials {
-    #[serde(alias = "oidc_identity_token")]
-    oidc_identity_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PublicKeyRequest {
-    #[serde(alias = "public_key")]
-    public_key: Option<PublicKey>,
-    #[serde(alias = "proof_of_possession")]
-    proof_of_possession: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PublicKey {
-    /// `ECDSA`, `RSA_PSS`, `ED25519` or unspecified: Fulcio reads the key itself.
-    #[allow(
-        dead_code,
-        reason = "accepted as Fulcio accepts it; the key says what it is"
-    )]
-    algorithm: Option<String>,
-    content: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct V1Request {
-    public_key: Option<V1PublicKey>,
-    signed_email_address: Option<String>,
-    certificate_signing_request: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct V1PublicKey {
-    #[allow(
-        dead_code,
-        reason = "accepted as Fulcio accepts it; the key says what it is"
-    )]
-    algorithm: Option<String>,
-    content: Option<String>,
-}
-
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
@@ -96,118 +38,80 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-fn decode_b64(field: &str, v: &str) -> Result<Vec<u8>, ApiError> {
-    B64.decode(v.trim())
-        .map_err(|e| ApiError::bad_request(format!("{field} is not base64: {e}")))
+/// JSON bytes as the answer (what `axum::Json` sends, from the format's own encoder).
+fn json(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let v = parse_body(body).map_err(ApiError::bad_request)?;
-    serde_json::from_value(v).map_err(|e| ApiError::bad_request(format!("malformed request: {e}")))
-}
-
-fn refusal(e: FulcioError) -> ApiError {
-    match e {
-        FulcioError::Internal(_) => ApiError::internal(e.to_string()),
-        _ => ApiError::bad_request(e.to_string()),
-    }
+fn body(bytes: &[u8]) -> Result<serde_json::Value, Error> {
+    parse_body(bytes).map_err(Error::Body)
 }
 
 async fn create_signing_certificate(
     State(fulcio): State<Arc<Fulcio>>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let req: V2Request = parse(&body)?;
+    body_bytes: Bytes,
+) -> Result<Response, Error> {
+    let req = SigningCertRequest::from_value(body(&body_bytes)?)?;
     let token = req
-        .credentials
-        .and_then(|c| c.oidc_identity_token)
+        .token
         .filter(|t| !t.is_empty())
         .or_else(|| bearer(&headers))
         .unwrap_or_default();
-    let proof = match (req.public_key_request, req.certificate_signing_request) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "send either publicKeyRequest or certificateSigningRequest, not both",
-            ));
-        }
-        (None, Some(csr)) => KeyProof::Csr(decode_b64("certificateSigningRequest", &csr)?),
-        (Some(pk), None) => KeyProof::PublicKey {
-            content: pk.public_key.and_then(|k| k.content).unwrap_or_default(),
-            proof: decode_b64(
-                "proofOfPossession",
-                &pk.proof_of_possession.unwrap_or_default(),
-            )?,
+    let proof = match req.key {
+        KeyRequest::Csr(csr) => KeyProof::Csr(csr),
+        KeyRequest::PublicKey {
+            content,
+            proof_of_possession,
+            ..
+        } => KeyProof::PublicKey {
+            content,
+            proof: proof_of_possession,
         },
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "The public key supplied in the request could not be parsed: \
-                 no publicKeyRequest or certificateSigningRequest",
-            ));
-        }
     };
-    let issued = fulcio.issue(&token, proof).await.map_err(refusal)?;
-    Ok(Json(v2_response(&issued)).into_response())
-}
-
-fn v2_response(issued: &Issued) -> serde_json::Value {
-    let chain = json!({ "certificates": issued.chain_pem });
-    match &issued.detached_sct {
-        None => json!({ "signedCertificateEmbeddedSct": { "chain": chain } }),
-        Some(sct) => json!({
-            "signedCertificateDetachedSct": {
-                "chain": chain,
-                // Fulcio sends ct-go's AddChainResponse JSON, as bytes (base64 in protojson).
-                "signedCertificateTimestamp": B64.encode(sct.to_json().to_string()),
-            }
-        }),
-    }
+    let issued = fulcio.issue(&token, proof).await?;
+    Ok(json(issued.to_response().encode()))
 }
 
 async fn create_signing_certificate_v1(
     State(fulcio): State<Arc<Fulcio>>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let req: V1Request = parse(&body)?;
+    body_bytes: Bytes,
+) -> Result<Response, Error> {
+    let req = SigningCertRequestV1::from_value(body(&body_bytes)?)?;
     let token = bearer(&headers).unwrap_or_default();
-    let proof = match (req.certificate_signing_request, req.public_key) {
-        (Some(csr), _) if !csr.is_empty() => {
-            KeyProof::Csr(decode_b64("certificateSigningRequest", &csr)?)
-        }
-        (_, Some(pk)) => {
-            let content = decode_b64("publicKey.content", &pk.content.unwrap_or_default())?;
+    let proof = match req {
+        SigningCertRequestV1::Csr(csr) => KeyProof::Csr(csr),
+        SigningCertRequestV1::PublicKey {
+            content,
+            signed_email_address,
+            ..
+        } => {
             // v1 carries the key as bytes: PEM text, or DER (re-encoded as base64 for v2).
-            let content = match String::from_utf8(content.clone()) {
+            let content = match String::from_utf8(content) {
                 Ok(text) if text.trim_start().starts_with("-----BEGIN") => text,
-                _ => B64.encode(content),
+                Ok(text) => B64.encode(text),
+                Err(e) => B64.encode(e.into_bytes()),
             };
             KeyProof::PublicKey {
                 content,
-                proof: decode_b64(
-                    "signedEmailAddress",
-                    &req.signed_email_address.unwrap_or_default(),
-                )?,
+                proof: signed_email_address,
             }
         }
-        _ => return Err(ApiError::bad_request("public key not provided")),
     };
-    let issued = fulcio.issue(&token, proof).await.map_err(refusal)?;
-    let mut headers = vec![(
-        header::CONTENT_TYPE,
-        "application/pem-certificate-chain".to_owned(),
-    )];
-    if let Some(sct) = &issued.detached_sct {
-        headers.push((
-            header::HeaderName::from_static("sct"),
-            B64.encode(sct.to_json().to_string()),
-        ));
-    }
-    let mut response = (StatusCode::CREATED, pem_chain(&issued.chain_pem)).into_response();
-    for (k, v) in headers {
-        if let Ok(v) = v.parse() {
-            response.headers_mut().insert(k, v);
-        }
+    let issued = fulcio.issue(&token, proof).await?;
+    let mut response = (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        pem_chain(&issued.chain_pem),
+    )
+        .into_response();
+    if let Some(sct) = &issued.detached_sct
+        && let Ok(v) = B64.encode(sct.to_response().encode()).parse()
+    {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("sct"), v);
     }
     Ok(response)
 }
@@ -220,23 +124,26 @@ fn pem_chain(pems: &[String]) -> String {
 }
 
 async fn get_trust_bundle(State(fulcio): State<Arc<Fulcio>>) -> Response {
-    Json(json!({ "chains": [ { "certificates": fulcio.chain_pem() } ] })).into_response()
+    let bundle = TrustBundle {
+        chains: vec![CertificateChain {
+            certificates: fulcio.chain_pem(),
+        }],
+    };
+    json(bundle.encode())
 }
 
 async fn get_configuration(State(fulcio): State<Arc<Fulcio>>) -> Response {
-    let issuers: Vec<_> = fulcio
+    let issuers = fulcio
         .issuers()
         .into_iter()
-        .map(|url| {
-            json!({
-                "issuerUrl": url,
-                "audience": AUDIENCE,
-                "challengeClaim": "email",
-                "spiffeTrustDomain": fulcio.spiffe_trust_domain(),
-            })
+        .map(|issuer_url| OidcIssuer {
+            audience: AUDIENCE.to_owned(),
+            challenge_claim: "email".to_owned(),
+            issuer_url,
+            spiffe_trust_domain: fulcio.spiffe_trust_domain(),
         })
         .collect();
-    Json(json!({ "issuers": issuers })).into_response()
+    json(Configuration { issuers }.encode())
 }
 
 async fn get_root_certificate(State(fulcio): State<Arc<Fulcio>>) -> Response {

@@ -54,10 +54,10 @@ pub(crate) fn check(spec: Spec) -> Result<Checked, Error> {
     let pem = B64
         .decode(&spec.signature.public_key.content)
         .map_err(|_| refuse("signature.publicKey.content is not base64".to_owned()))?;
-    let verifier = Verifier::from_pem(&pem).map_err(refuse)?;
+    let verifier = Verifier::from_pem(&pem).map_err(|e| refuse(e.to_string()))?;
     verifier
         .verify_prehash(&hash.algorithm, &digest, &signature)
-        .map_err(refuse)?;
+        .map_err(|e| refuse(e.to_string()))?;
 
     let mut index_keys = vec![
         format!("{}:{}", hash.algorithm, hash.value)

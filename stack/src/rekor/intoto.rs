@@ -5,12 +5,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use formats::dsse::pae;
 use formats::rekor_v1::Body;
 use formats::rekor_v1::intoto::{Content, Envelope, HashValue, ProposedSpec, Signature, Spec};
 use sha2::{Digest, Sha256};
 
 use super::Error;
-use super::dsse::pae;
 use super::hashedrekord::Checked;
 use crate::pubkey::Verifier;
 
@@ -52,11 +52,11 @@ pub(crate) fn check(spec: ProposedSpec) -> Result<Checked, Error> {
     }
     // Each signature carries its own key: one parse and one verification each, bounded as
     // DSSE's are.
-    if env.signatures.len() > super::MAX_DSSE_SIGNATURES {
+    if env.signatures.len() > formats::dsse::MAX_SIGNATURES {
         return Err(refuse(format!(
             "too many signatures: {}, max allowed: {}",
             env.signatures.len(),
-            super::MAX_DSSE_SIGNATURES
+            formats::dsse::MAX_SIGNATURES
         )));
     }
     // One base64 layer is the JSON's `format: byte`; under it is the envelope's own base64.

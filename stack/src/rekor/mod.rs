@@ -36,8 +36,6 @@ pub use routes::routes;
 pub use shards::Shards;
 
 pub(crate) use crate::http::json::parse_body;
-pub(crate) use dsse::pae as dsse_pae;
-pub(crate) use dsse::{MAX_SIGNATURES as MAX_DSSE_SIGNATURES, MAX_VERIFIERS as MAX_DSSE_VERIFIERS};
 
 /// Largest batch the sequencer commits in one synced write.
 const MAX_BATCH: usize = 256;

@@ -202,7 +202,7 @@ fn public_key_index_key(pk: &SearchPublicKey) -> Result<String, Error> {
         .decode(content)
         .map_err(|_| Error::Query("publicKey.content is not base64".to_owned()))?;
     Ok(crate::pubkey::Verifier::from_pem(&pem)
-        .map_err(Error::Query)?
+        .map_err(|e| Error::Query(e.to_string()))?
         .key_hash())
 }
 

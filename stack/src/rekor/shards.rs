@@ -10,8 +10,7 @@ use formats::rekor_v1::{ConsistencyProof, LogEntry, LogEntryAnon, LogInfo, Propo
 use super::{Error, Rekor};
 use crate::faults::{Fault, Faults};
 use crate::generations::Set;
-use crate::keys::{KeyRing, Role};
-use crate::tsa::IMPOSTOR_SEED;
+use crate::keys::{IMPOSTOR_SEED, KeyRing, Role};
 
 /// Every shard, oldest first; the last is active.
 #[derive(Debug)]

@@ -80,9 +80,6 @@ pub enum Error {
         /// Why.
         source: ProofError,
     },
-    /// Encoding the answer failed (500).
-    #[error("encoding: {0}")]
-    Encode(serde_json::Error),
     /// The sequencer failed the append (500).
     #[error("{0}")]
     Sequence(SequenceError),
@@ -109,7 +106,6 @@ impl Error {
             | Self::EntryTooLong { .. }
             | Self::LoggedBody { .. }
             | Self::ProofDoesNotVerify { .. }
-            | Self::Encode(_)
             | Self::Sequence(_)
             | Self::Store(_)
             | Self::Proof(_) => StatusCode::INTERNAL_SERVER_ERROR,

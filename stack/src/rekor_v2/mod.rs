@@ -20,9 +20,11 @@ mod wire;
 use std::path::Path;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use formats::bundle::{
+    Checkpoint as BundleCheckpoint, InclusionProof, KindVersion, TransparencyLogEntry,
+};
 use formats::rekor_v2::CreateEntryRequest;
+use formats::trusted_root::LogId;
 use tlog::checkpoint::Checkpoint;
 use tlog::note::EcdsaNoteKey;
 use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
@@ -32,7 +34,7 @@ use tlog::tile::{TILE_HEIGHT, TILE_WIDTH, Tile};
 use tlog::{Hash, leaf_hash};
 
 use crate::faults::{Fault, Faults};
-use crate::keys::{KeyRing, Role};
+use crate::keys::{IMPOSTOR_SEED, KeyRing, Role};
 
 pub use error::Error;
 pub use routes::routes;
@@ -157,12 +159,12 @@ impl RekorV2 {
         }
         let (mut entry, root) = self.entry_at(index, size)?;
         self.doctor(&mut entry, size, &root);
-        serde_json::to_vec(&entry).map_err(Error::Encode)
+        Ok(entry.encode_protojson())
     }
 
     /// The `TransparencyLogEntry` of the entry at `index` in the tree of `size` entries, and
     /// that tree's root.
-    fn entry_at(&self, index: u64, size: u64) -> Result<(wire::TransparencyLogEntry, Hash), Error> {
+    fn entry_at(&self, index: u64, size: u64) -> Result<(TransparencyLogEntry, Hash), Error> {
         let body = self
             .store
             .entry(index)?
@@ -174,27 +176,28 @@ impl RekorV2 {
         // Re-verify what we hand out, as rekor-tiles does before it answers.
         verify_inclusion(&leaf_hash(&body), index, size, &hashes, &root)
             .map_err(|source| Error::ProofDoesNotVerify { index, source })?;
-        let entry = wire::TransparencyLogEntry {
-            log_index: index.to_string(),
-            log_id: wire::LogId {
-                key_id: B64.encode(self.log_id),
+        let entry = TransparencyLogEntry {
+            log_index: index,
+            log_id: LogId {
+                key_id: self.log_id.to_vec(),
             },
-            kind_version: wire::KindVersion {
+            kind_version: KindVersion {
                 kind: kind.to_owned(),
                 version: "0.0.2".to_owned(),
             },
-            integrated_time: "0".to_owned(),
+            // A v2 log has no integrated time and makes no promise: its proof is the answer.
+            integrated_time: None,
             inclusion_promise: None,
-            inclusion_proof: wire::InclusionProof {
-                log_index: index.to_string(),
-                root_hash: B64.encode(root.as_bytes()),
-                tree_size: size.to_string(),
-                hashes: hashes.iter().map(|h| B64.encode(h.as_bytes())).collect(),
-                checkpoint: wire::Checkpoint {
+            inclusion_proof: Some(InclusionProof {
+                log_index: index,
+                root_hash: *root.as_bytes(),
+                tree_size: size,
+                hashes: hashes.iter().map(|h| *h.as_bytes()).collect(),
+                checkpoint: Some(BundleCheckpoint {
                     envelope: self.signed_checkpoint(size, &root),
-                },
-            },
-            canonicalized_body: B64.encode(&body),
+                }),
+            }),
+            canonicalized_body: body,
         };
         Ok((entry, root))
     }
@@ -202,10 +205,13 @@ impl RekorV2 {
     /// An armed fault doctors the answer (the log itself stays honest), as on Rekor v1: a
     /// proof with a stranger's hash, a checkpoint by a key that is not the log's or naming
     /// another origin, each otherwise valid.
-    fn doctor(&self, e: &mut wire::TransparencyLogEntry, size: u64, root: &Hash) {
-        let proof = &mut e.inclusion_proof;
+    fn doctor(&self, e: &mut TransparencyLogEntry, size: u64, root: &Hash) {
+        // `entry_at` always writes a proof with a checkpoint.
+        let Some(proof) = e.inclusion_proof.as_mut() else {
+            return;
+        };
         if self.faults.take(Fault::RekorWrongProof) {
-            let stranger = B64.encode(leaf_hash(b"another leaf").as_bytes());
+            let stranger = *leaf_hash(b"another leaf").as_bytes();
             match proof.hashes.first_mut() {
                 Some(h) => *h = stranger,
                 None => proof.hashes.push(stranger),
@@ -223,12 +229,15 @@ impl RekorV2 {
                 None => checkpoint.sign(&self.note_key),
             }
         };
+        let Some(checkpoint) = proof.checkpoint.as_mut() else {
+            return;
+        };
         if self.faults.take(Fault::RekorCheckpointWrongKey) {
-            let impostor = KeyRing::new(crate::tsa::IMPOSTOR_SEED).signing_key(Role::RekorV2, 0);
-            proof.checkpoint.envelope = forged(&self.origin, Some(impostor));
+            let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::RekorV2, 0);
+            checkpoint.envelope = forged(&self.origin, Some(impostor));
         }
         if self.faults.take(Fault::RekorCheckpointWrongOrigin) {
-            proof.checkpoint.envelope = forged("impostor.example", None);
+            checkpoint.envelope = forged("impostor.example", None);
         }
     }
 

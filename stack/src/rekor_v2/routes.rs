@@ -1,4 +1,4 @@
-//! Rekor v2 HTTP handlers, under [`PATH_PREFIX`](super::PATH_PREFIX): decode, call
+//! Rekor v2 HTTP handlers, under [`PATH_PREFIX`]: decode, call
 //! [`RekorV2`], map errors. Named after rekor-tiles' RPCs (`CreateEntry`, `GetTile`,
 //! `GetEntryBundle`, `GetCheckpoint`).
 

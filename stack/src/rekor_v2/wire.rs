@@ -1,24 +1,23 @@
 //! Rekor v2's checks (sigstore/rekor-tiles `api/proto/rekor/v2`, through grpc-gateway's
 //! protojson): a `CreateEntryRequest` in, the canonical entry body that becomes the Merkle leaf
-//! out, and the `TransparencyLogEntry` the log answers with. The request and body types, and
-//! their protojson rules, are [`formats::rekor_v2`]'s.
+//! out. The request and body types, and their protojson rules, are [`formats::rekor_v2`]'s;
+//! the `TransparencyLogEntry` the log answers with is [`formats::bundle`]'s.
 //!
 //! Pure: typed values in, bytes or a reason out. `bytes` fields are base64, standard or
 //! URL-safe, padded or not, and are logged as standard base64; 64-bit integers are strings.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use formats::dsse::{MAX_SIGNATURES as MAX_DSSE_SIGNATURES, MAX_VERIFIERS as MAX_DSSE_VERIFIERS};
 use formats::rekor_v2::{
     Body, CreateEntryRequest, DsseLogEntryV002, DsseRequestV002, HashOutput,
     HashedRekordLogEntryV002, HashedRekordRequestV002, RawBytes, Signature,
     Verifier as VerifierJson,
 };
-use serde::Serialize;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::Error;
 use crate::pubkey::Verifier;
-use crate::rekor::{MAX_DSSE_SIGNATURES, MAX_DSSE_VERIFIERS};
 
 /// A C2SP tlog-tiles entry bundle prefixes each entry with a 16-bit length, so no canonical
 /// body may be longer.
@@ -218,7 +217,7 @@ fn dsse(ds: &DsseRequestV002) -> Result<Body, Error> {
         verifiers.push(v);
     }
     let payload = decode_bytes("envelope.payload", &env.payload)?;
-    let pae = crate::rekor::dsse_pae(&env.payload_type, &payload);
+    let pae = formats::dsse::pae(&env.payload_type, &payload);
     let mut signed: Vec<(Vec<u8>, VerifierJson)> = Vec::new();
     for (i, sig) in env.signatures.iter().enumerate() {
         let raw = decode_bytes(&format!("envelope.signatures[{i}].sig"), &sig.sig)?;
@@ -257,52 +256,6 @@ fn dsse(ds: &DsseRequestV002) -> Result<Body, Error> {
             })
             .collect(),
     }))
-}
-
-/// `dev.sigstore.rekor.v1.TransparencyLogEntry` as rekor-tiles' gateway writes it: protojson
-/// with `EmitUnpopulated`, so fields in proto order, int64s as strings, `integratedTime` "0"
-/// and `inclusionPromise` null (a v2 log makes no promise: its proof is the answer).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct TransparencyLogEntry {
-    pub(crate) log_index: String,
-    pub(crate) log_id: LogId,
-    pub(crate) kind_version: KindVersion,
-    pub(crate) integrated_time: String,
-    pub(crate) inclusion_promise: Option<()>,
-    pub(crate) inclusion_proof: InclusionProof,
-    pub(crate) canonicalized_body: String,
-}
-
-/// `LogId`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct LogId {
-    pub(crate) key_id: String,
-}
-
-/// `KindVersion`.
-#[derive(Debug, Serialize)]
-pub(crate) struct KindVersion {
-    pub(crate) kind: String,
-    pub(crate) version: String,
-}
-
-/// `InclusionProof`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct InclusionProof {
-    pub(crate) log_index: String,
-    pub(crate) root_hash: String,
-    pub(crate) tree_size: String,
-    pub(crate) hashes: Vec<String>,
-    pub(crate) checkpoint: Checkpoint,
-}
-
-/// `Checkpoint`.
-#[derive(Debug, Serialize)]
-pub(crate) struct Checkpoint {
-    pub(crate) envelope: String,
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub use routes::routes;
 use signer::{EcdsaSigner, Signature};
 
 use crate::clock::Clock;
-use crate::keys::{KeyRing, Role};
+use crate::keys::{IMPOSTOR_GENERATION, IMPOSTOR_SEED, KeyRing, Role};
 
 /// The policy our timestamps are issued under: a sigbox arc, for testing only.
 pub const POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.2.9999");
@@ -168,11 +168,6 @@ fn serial(parts: &[&[u8]]) -> anyhow::Result<SerialNumber> {
 fn cms_err(e: cms::builder::Error) -> anyhow::Error {
     anyhow::anyhow!("cms: {e:?}")
 }
-
-/// The seed of keys no trust root lists, for the `*-unknown-*` faults.
-pub(crate) const IMPOSTOR_SEED: &str = "sigbox fault: an impostor nobody trusts";
-/// The impostors' generation number: it shows in their names (`...-9999`).
-pub(crate) const IMPOSTOR_GENERATION: u32 = 9999;
 
 /// Every TSA generation, oldest first; the last one stamps.
 pub type Authorities = crate::generations::Set<Tsa>;

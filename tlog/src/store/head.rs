@@ -41,9 +41,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Entry, LogStore, StoreError, StoredEntry};
+use super::{Entry, LogStore, NodeReader, StoreError, StoredEntry};
 use crate::hash::Hash;
-use crate::proof::{NodeReader, root_at};
+use crate::proof::root_at;
 
 /// The first line of a head file, naming its format.
 const MAGIC: &str = "sigbox tree head v1";

@@ -3,9 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
-use super::{Entry, LogStore, StoreError, StoredEntry, new_nodes};
+use super::{Entry, LogStore, NodeReader, StoreError, StoredEntry, new_nodes};
 use crate::hash::{Hash, leaf_hash};
-use crate::proof::NodeReader;
 
 /// What the next append does wrong (Sunlight's fault names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

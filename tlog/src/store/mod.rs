@@ -13,7 +13,13 @@ pub use memory::{FaultKind, MemoryStore};
 pub use rocks::RocksStore;
 
 use crate::hash::Hash;
-use crate::proof::NodeReader;
+
+/// Reads complete-subtree hashes: `node(level, index)` is the root of the 2^level leaves
+/// starting at leaf `index << level`, and must only be asked for subtrees that are complete.
+pub trait NodeReader {
+    /// The hash of the complete subtree at (`level`, `index`).
+    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError>;
+}
 
 /// An entry to append.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -17,9 +17,8 @@ use std::sync::{Mutex, RwLock};
 
 use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 
-use super::{Entry, LogStore, StoreError, StoredEntry, new_nodes};
+use super::{Entry, LogStore, NodeReader, StoreError, StoredEntry, new_nodes};
 use crate::hash::{Hash, leaf_hash};
-use crate::proof::NodeReader;
 
 /// A [`LogStore`] on RocksDB.
 pub struct RocksStore {

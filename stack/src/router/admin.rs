@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::ApiError;
 use crate::Services;
+use crate::http::ApiError;
 
 pub(crate) fn routes(services: Arc<Services>) -> Router {
     Router::new()
