@@ -2,31 +2,19 @@
 //! SCTs) is in [`crate::chain`], above both.
 
 use der::asn1::{ObjectIdentifier, Utf8StringRef};
-use der::{Decode, Encode};
+use der::{Decode, Encode, Reader as _};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
 };
 
-use crate::error::{Result, VerifyError, ensure};
+use crate::error::{Result, VerifyError};
 use crate::keys::PublicKey;
-
-const EXT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
-const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const EXT_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const EXT_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-pub(crate) const EXT_SCT_LIST: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
-pub(crate) const EXT_CT_POISON: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.3");
-const EXT_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
-const EXT_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
-const SAN_OTHER_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.7");
-pub(crate) const EKU_CODE_SIGNING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
-pub(crate) const EKU_TIME_STAMPING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+use formats::oid::{
+    CT_PRECERT_SCTS, FULCIO_ISSUER, FULCIO_ISSUER_V2, FULCIO_OTHER_NAME, ID_CE_BASIC_CONSTRAINTS,
+    ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME,
+};
 
 /// A parsed certificate, with its DER and key.
 #[derive(Debug, Clone)]
@@ -39,31 +27,15 @@ pub(crate) struct Cert {
     pub(crate) not_after: i64,
 }
 
-/// The first TLV inside the DER SEQUENCE `der` (the TBSCertificate of a certificate).
-fn first_inner_tlv(der: &[u8]) -> Result<&[u8]> {
-    fn header(bytes: &[u8]) -> Result<(usize, usize)> {
-        // (header length, content length)
-        ensure!(bytes.len() >= 2, "certificate DER is truncated");
-        let first = bytes[1];
-        if first < 0x80 {
-            return Ok((2, first as usize));
-        }
-        let n = (first & 0x7f) as usize;
-        ensure!(
-            (1..=4).contains(&n) && bytes.len() >= 2 + n,
-            "certificate DER has a bad length"
-        );
-        let len = bytes[2..2 + n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
-        Ok((2 + n, len))
-    }
-    let (outer_hdr, _) = header(der)?;
-    let inner = &der[outer_hdr..];
-    let (hdr, len) = header(inner)?;
-    inner
-        .get(..hdr + len)
-        .ok_or_else(|| VerifyError::new("certificate DER is truncated"))
+/// The TBSCertificate of the DER certificate `der`, exactly as it was signed: the first TLV
+/// inside its outer SEQUENCE (re-encoding the parsed TBS need not give the same bytes).
+fn tbs_bytes(der: &[u8]) -> Result<&[u8]> {
+    let bad = |e: der::Error| VerifyError::new(format!("certificate DER is malformed: {e}"));
+    let mut reader = der::SliceReader::new(der).map_err(bad)?;
+    der::Header::decode(&mut reader)
+        .and_then(|outer| outer.tag.assert_eq(der::Tag::Sequence))
+        .map_err(bad)?;
+    reader.tlv_bytes().map_err(bad)
 }
 
 impl Cert {
@@ -82,7 +54,7 @@ impl Cert {
         };
         Ok(Self {
             der: der.to_vec(),
-            tbs_der: first_inner_tlv(der)?.to_vec(),
+            tbs_der: tbs_bytes(der)?.to_vec(),
             not_before: secs(validity.not_before),
             not_after: secs(validity.not_after),
             cert,
@@ -139,26 +111,28 @@ impl Cert {
 
     pub(crate) fn is_ca(&self) -> Result<bool> {
         Ok(self
-            .decode_ext::<BasicConstraints>(EXT_BASIC_CONSTRAINTS, "basicConstraints")?
+            .decode_ext::<BasicConstraints>(ID_CE_BASIC_CONSTRAINTS, "basicConstraints")?
             .is_some_and(|b| b.ca))
     }
 
     pub(crate) fn has_eku(&self, eku: ObjectIdentifier) -> Result<bool> {
         Ok(self
-            .decode_ext::<ExtendedKeyUsage>(EXT_EKU, "extendedKeyUsage")?
+            .decode_ext::<ExtendedKeyUsage>(ID_CE_EXT_KEY_USAGE, "extendedKeyUsage")?
             .is_some_and(|e| e.0.contains(&eku)))
     }
 
     /// Whether keyUsage allows digitalSignature (absent keyUsage allows everything).
     pub(crate) fn allows_digital_signature(&self) -> Result<bool> {
         Ok(self
-            .decode_ext::<KeyUsage>(EXT_KEY_USAGE, "keyUsage")?
+            .decode_ext::<KeyUsage>(ID_CE_KEY_USAGE, "keyUsage")?
             .is_none_or(|k| k.0.contains(KeyUsages::DigitalSignature)))
     }
 
     /// The subject alternative names this verifier can match: email, URI, Sigstore otherName.
     pub(crate) fn sans(&self) -> Result<Vec<String>> {
-        let Some(san) = self.decode_ext::<SubjectAltName>(EXT_SAN, "subjectAltName")? else {
+        let Some(san) =
+            self.decode_ext::<SubjectAltName>(ID_CE_SUBJECT_ALT_NAME, "subjectAltName")?
+        else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
@@ -167,7 +141,7 @@ impl Cert {
                 GeneralName::Rfc822Name(s) | GeneralName::UniformResourceIdentifier(s) => {
                     out.push(s.to_string());
                 }
-                GeneralName::OtherName(o) if o.type_id == SAN_OTHER_NAME => {
+                GeneralName::OtherName(o) if o.type_id == FULCIO_OTHER_NAME => {
                     if let Ok(s) = o.value.decode_as::<Utf8StringRef<'_>>() {
                         out.push(s.as_str().to_owned());
                     }
@@ -181,14 +155,14 @@ impl Cert {
     /// The OIDC issuer: the DER UTF8String extension 1.3.6.1.4.1.57264.1.8, else the raw
     /// string of the deprecated 1.3.6.1.4.1.57264.1.1.
     pub(crate) fn oidc_issuer(&self) -> Result<Option<String>> {
-        if let Some(v) = self.extension(EXT_ISSUER_V2) {
+        if let Some(v) = self.extension(FULCIO_ISSUER_V2) {
             let s = Utf8StringRef::from_der(v).map_err(|e| {
                 VerifyError::new(format!("certificate issuer extension is malformed: {e}"))
             })?;
             return Ok(Some(s.as_str().to_owned()));
         }
         Ok(self
-            .extension(EXT_ISSUER_V1)
+            .extension(FULCIO_ISSUER)
             .map(|v| String::from_utf8_lossy(v).into_owned()))
     }
 
@@ -197,7 +171,7 @@ impl Cert {
     pub(crate) fn precert_tbs(&self) -> Result<Vec<u8>> {
         let mut tbs = self.cert.tbs_certificate.clone();
         if let Some(exts) = tbs.extensions.as_mut() {
-            exts.retain(|e| e.extn_id != EXT_SCT_LIST);
+            exts.retain(|e| e.extn_id != CT_PRECERT_SCTS);
         }
         tbs.to_der()
             .map_err(|e| VerifyError::new(format!("precertificate TBS does not encode: {e}")))

@@ -5,11 +5,12 @@
 use der::Decode;
 use der::asn1::OctetString;
 
-use crate::cert::{Cert, EXT_CT_POISON, EXT_SCT_LIST};
+use crate::cert::Cert;
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::HashAlg;
 use crate::trust::{Authority, LogInstance};
 use crate::wire::{fmt_time, sha256};
+use formats::oid::{CT_PRECERT_POISON, CT_PRECERT_SCTS};
 
 /// Finds the trusted authority whose chain issues `leaf`, checking every link and that every
 /// certificate and the authority itself are valid at each of `times`.
@@ -87,11 +88,11 @@ pub(crate) fn check_authority_chain(
 /// trusted log that fails to verify.
 pub(crate) fn verify_scts(leaf: &Cert, issuer: &Cert, ctlogs: &[LogInstance]) -> Result<()> {
     ensure!(
-        leaf.extension(EXT_CT_POISON).is_none(),
+        leaf.extension(CT_PRECERT_POISON).is_none(),
         "certificate is a precertificate (has the CT poison extension)"
     );
     let ext = leaf
-        .extension(EXT_SCT_LIST)
+        .extension(CT_PRECERT_SCTS)
         .ok_or_else(|| VerifyError::new("certificate has no embedded SCTs"))?;
     let list = OctetString::from_der(ext)
         .map_err(|e| VerifyError::new(format!("SCT list extension is malformed: {e}")))?;

@@ -6,28 +6,14 @@ use der::Decode;
 use der::asn1::ObjectIdentifier;
 use spki::SubjectPublicKeyInfoRef;
 
+use formats::oid::{
+    ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY, ID_ED_25519,
+    ID_RSASSA_PSS, ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1,
+    SECP_521_R_1, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
+    SHA_512_WITH_RSA_ENCRYPTION,
+};
+
 use crate::error::{Result, VerifyError, bail};
-
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
-
-pub(crate) const ECDSA_SHA256: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-pub(crate) const ECDSA_SHA384: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-pub(crate) const ECDSA_SHA512: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
-const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-const RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-pub(crate) const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-pub(crate) const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-pub(crate) const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 
 /// A hash function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +26,9 @@ pub(crate) enum HashAlg {
 impl HashAlg {
     pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Result<Self> {
         Ok(match *oid {
-            SHA256 => Self::Sha256,
-            SHA384 => Self::Sha384,
-            SHA512 => Self::Sha512,
+            ID_SHA_256 => Self::Sha256,
+            ID_SHA_384 => Self::Sha384,
+            ID_SHA_512 => Self::Sha512,
             _ => bail!("unsupported hash algorithm {oid}"),
         })
     }
@@ -90,7 +76,7 @@ impl PublicKey {
             .ok_or_else(|| VerifyError::new("public key bit string has unused bits"))?
             .to_vec();
         let kind = match spki.algorithm.oid {
-            EC_PUBLIC_KEY => {
+            ID_EC_PUBLIC_KEY => {
                 let curve: ObjectIdentifier = spki
                     .algorithm
                     .parameters
@@ -98,14 +84,14 @@ impl PublicKey {
                     .decode_as()
                     .map_err(|e| VerifyError::new(format!("EC curve is not an OID: {e}")))?;
                 match curve {
-                    P256 => KeyKind::P256,
-                    P384 => KeyKind::P384,
-                    P521 => KeyKind::P521,
+                    SECP_256_R_1 => KeyKind::P256,
+                    SECP_384_R_1 => KeyKind::P384,
+                    SECP_521_R_1 => KeyKind::P521,
                     other => bail!("unsupported EC curve {other}"),
                 }
             }
             RSA_ENCRYPTION => KeyKind::Rsa,
-            ED25519 => KeyKind::Ed25519,
+            ID_ED_25519 => KeyKind::Ed25519,
             other => bail!("unsupported public key algorithm {other}"),
         };
         Ok(Self {
@@ -213,21 +199,21 @@ impl PublicKey {
         sig: &[u8],
     ) -> bool {
         let (hash, pss) = match *oid {
-            ECDSA_SHA256 | RSA_SHA256 => (HashAlg::Sha256, false),
-            ECDSA_SHA384 | RSA_SHA384 => (HashAlg::Sha384, false),
-            ECDSA_SHA512 | RSA_SHA512 => (HashAlg::Sha512, false),
+            ECDSA_WITH_SHA_256 | SHA_256_WITH_RSA_ENCRYPTION => (HashAlg::Sha256, false),
+            ECDSA_WITH_SHA_384 | SHA_384_WITH_RSA_ENCRYPTION => (HashAlg::Sha384, false),
+            ECDSA_WITH_SHA_512 | SHA_512_WITH_RSA_ENCRYPTION => (HashAlg::Sha512, false),
             // CMS may name the key algorithm and leave the hash to the digest algorithm.
-            EC_PUBLIC_KEY | RSA_ENCRYPTION => (digest_alg.unwrap_or(HashAlg::Sha256), false),
+            ID_EC_PUBLIC_KEY | RSA_ENCRYPTION => (digest_alg.unwrap_or(HashAlg::Sha256), false),
             // PSS parameters are not read: aws-lc-rs checks the MGF1 hash equals the digest.
-            RSA_PSS => (digest_alg.unwrap_or(HashAlg::Sha256), true),
-            ED25519 => (HashAlg::Sha512, false),
+            ID_RSASSA_PSS => (digest_alg.unwrap_or(HashAlg::Sha256), true),
+            ID_ED_25519 => (HashAlg::Sha512, false),
             _ => return false,
         };
         let key_matches = match *oid {
-            ECDSA_SHA256 | ECDSA_SHA384 | ECDSA_SHA512 | EC_PUBLIC_KEY => {
+            ECDSA_WITH_SHA_256 | ECDSA_WITH_SHA_384 | ECDSA_WITH_SHA_512 | ID_EC_PUBLIC_KEY => {
                 matches!(self.kind, KeyKind::P256 | KeyKind::P384 | KeyKind::P521)
             }
-            ED25519 => self.kind == KeyKind::Ed25519,
+            ID_ED_25519 => self.kind == KeyKind::Ed25519,
             _ => self.kind == KeyKind::Rsa,
         };
         key_matches

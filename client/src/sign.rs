@@ -612,7 +612,7 @@ fn timestamp(
         version: TspVersion::V1,
         message_imprint: MessageImprint {
             hash_algorithm: spki::AlgorithmIdentifierOwned {
-                oid: der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
+                oid: formats::oid::ID_SHA_256,
                 parameters: None,
             },
             hashed_message: der::asn1::OctetString::new(Sha256::digest(signature).to_vec())

@@ -6,17 +6,14 @@ use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use x509_tsp::{TimeStampResp, TstInfo};
 
-use crate::cert::EKU_TIME_STAMPING;
 use crate::chain::check_authority_chain;
 use crate::error::{Result, VerifyError, bail, ensure};
 use crate::keys::HashAlg;
 use crate::trust::TrustedRoot;
 use crate::wire::fmt_time;
-
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
-const ATTR_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const ATTR_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+use formats::oid::{
+    ID_CONTENT_TYPE, ID_CT_TST_INFO, ID_KP_TIME_STAMPING, ID_MESSAGE_DIGEST, ID_SIGNED_DATA,
+};
 
 fn token(der: &[u8]) -> Result<ContentInfo> {
     if let Ok(resp) = TimeStampResp::from_der(der) {
@@ -86,14 +83,14 @@ pub(crate) fn verify_timestamp(der: &[u8], signature: &[u8], root: &TrustedRoot)
             .find(|a| a.oid == oid)
             .and_then(|a| a.values.get(0))
     };
-    let ct: ObjectIdentifier = attr(ATTR_CONTENT_TYPE)
+    let ct: ObjectIdentifier = attr(ID_CONTENT_TYPE)
         .and_then(|v| v.decode_as().ok())
         .ok_or_else(|| VerifyError::new("RFC 3161 timestamp has no content-type attribute"))?;
     ensure!(
         ct == ID_CT_TST_INFO,
         "RFC 3161 content-type attribute is not TSTInfo"
     );
-    let md: OctetString = attr(ATTR_MESSAGE_DIGEST)
+    let md: OctetString = attr(ID_MESSAGE_DIGEST)
         .and_then(|v| v.decode_as().ok())
         .ok_or_else(|| VerifyError::new("RFC 3161 timestamp has no message-digest attribute"))?;
     ensure!(
@@ -118,7 +115,7 @@ pub(crate) fn verify_timestamp(der: &[u8], signature: &[u8], root: &TrustedRoot)
         }
         let check = || -> Result<()> {
             ensure!(
-                leaf.has_eku(EKU_TIME_STAMPING)?,
+                leaf.has_eku(ID_KP_TIME_STAMPING)?,
                 "TSA certificate `{}` lacks the timeStamping EKU",
                 leaf.subject()
             );

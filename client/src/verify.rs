@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::bundle::{Bundle, Content, Material};
-use crate::cert::{Cert, EKU_CODE_SIGNING};
+use crate::cert::Cert;
 use crate::chain::{verify_chain, verify_scts};
 use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, check_subject, pae};
 use crate::error::{Result, VerifyError, bail, ensure};
@@ -13,6 +13,7 @@ use crate::rekor::{SignerId, verify_entry};
 use crate::trust::TrustedRoot;
 use crate::tsa::verify_timestamp;
 use crate::wire::{fmt_time, sha256};
+use formats::oid::ID_KP_CODE_SIGNING;
 
 /// What was signed, as the caller has it.
 #[derive(Debug, Clone, Copy)]
@@ -260,7 +261,7 @@ impl Verifier {
     fn check_certificate(&self, leaf: &Cert, times: &[(&str, i64)]) -> Result<()> {
         ensure!(!leaf.is_ca()?, "signing certificate is a CA certificate");
         ensure!(
-            leaf.has_eku(EKU_CODE_SIGNING)?,
+            leaf.has_eku(ID_KP_CODE_SIGNING)?,
             "signing certificate lacks the codeSigning extended key usage"
         );
         ensure!(

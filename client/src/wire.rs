@@ -54,34 +54,9 @@ pub(crate) fn url_host(url: &str) -> &str {
     }
 }
 
-/// Decodes one PEM block: its label and DER contents.
+/// The first PEM block in `pem`: its label and DER bytes (as Go's `pem.Decode` reads it).
 pub(crate) fn pem_decode(pem: &str) -> Result<(String, Vec<u8>)> {
-    let pem = pem.trim();
-    let first = pem
-        .lines()
-        .next()
-        .ok_or_else(|| VerifyError::new("PEM is empty"))?;
-    let label = first
-        .strip_prefix("-----BEGIN ")
-        .and_then(|l| l.strip_suffix("-----"))
-        .ok_or_else(|| VerifyError::new("PEM does not start with a BEGIN line"))?
-        .to_owned();
-    let end = format!("-----END {label}-----");
-    let mut body = String::new();
-    let mut ended = false;
-    for line in pem.lines().skip(1) {
-        let line = line.trim();
-        if line == end {
-            ended = true;
-            break;
-        }
-        body.push_str(line);
-    }
-    if !ended {
-        return Err(VerifyError::new(format!("PEM `{label}` has no END line")));
-    }
-    let der = b64(&format!("PEM `{label}` body"), &body)?;
-    Ok((label, der))
+    formats::pem::decode_first(pem).map_err(|e| VerifyError::new(format!("PEM: {e}")))
 }
 
 #[cfg(test)]
@@ -99,6 +74,40 @@ mod tests {
                 .reason()
                 .starts_with("x is not valid base64")
         );
+    }
+
+    #[test]
+    fn pem_of_one_width_decodes_and_a_broken_one_says_why() {
+        let der: Vec<u8> = (0..=255u8).collect();
+        let wrapped =
+            der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &der).unwrap();
+        let one_line = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            STANDARD.encode(&der)
+        );
+        let crlf = wrapped.replace('\n', "\r\n");
+        let trailing = format!("{wrapped}not PEM");
+        for pem in [&wrapped, &one_line, &crlf, &trailing] {
+            assert_eq!(
+                pem_decode(pem).unwrap(),
+                ("CERTIFICATE".to_owned(), der.clone())
+            );
+        }
+        for (pem, want) in [
+            ("", "no `-----BEGIN` line"),
+            ("junk", "no `-----BEGIN` line"),
+            (
+                "-----BEGIN CERTIFICATE-----\nAAAA\n",
+                "no `-----END CERTIFICATE-----` line",
+            ),
+            (
+                "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----",
+                "is not base64",
+            ),
+        ] {
+            let err = pem_decode(pem).unwrap_err();
+            assert!(err.reason().contains(want), "{}", err.reason());
+        }
     }
 
     #[test]

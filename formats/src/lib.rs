@@ -12,6 +12,8 @@ pub mod dsse;
 mod encoding;
 pub mod error;
 pub mod fulcio;
+pub mod oid;
+pub mod pem;
 pub mod rekor_v1;
 pub mod rekor_v2;
 pub mod signing_config;

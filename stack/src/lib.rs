@@ -12,11 +12,13 @@ pub mod fulcio;
 pub mod generations;
 pub mod http;
 pub mod keys;
+mod log;
 mod pubkey;
 pub mod rekor;
 pub mod rekor_v2;
 mod rotation;
 mod router;
+mod sct;
 pub mod state;
 pub mod tsa;
 pub mod tuf;
@@ -49,6 +51,8 @@ pub(crate) struct Services {
     pub(crate) admin_token: String,
     pub(crate) oidc: fake_oidc::Issuer,
     pub(crate) fulcio: Arc<fulcio::Fulcio>,
+    /// Every CT log generation; Fulcio logs to the current one (see [`fulcio::CertificateLog`]).
+    pub(crate) ctlogs: Arc<ctlog::CtLogs>,
     pub(crate) rekor: Arc<rekor::Shards>,
     pub(crate) rekor_v2: Arc<rekor_v2::RekorV2>,
     /// Whether the signing config offers the v2 log (the trusted root always lists it).
@@ -308,9 +312,10 @@ impl StackBuilder {
                 at(generations::Kind::Fulcio, g),
             )?);
         }
+        let ctlogs = Arc::new(ctlog::CtLogs::new(ctlogs));
         let fulcio = Arc::new(fulcio::Fulcio::new(
             cas,
-            Arc::new(ctlog::CtLogs::new(ctlogs)),
+            ctlogs.clone(),
             oidc.clone(),
             self.clock.clone(),
             self.sct_mode,
@@ -322,7 +327,10 @@ impl StackBuilder {
                 oidc.issuer_url(),
                 state.epoch(),
                 &gens,
-                &fulcio,
+                rotation::Certificates {
+                    fulcio: &fulcio,
+                    ctlogs: &ctlogs,
+                },
                 rotation::RekorLogs {
                     v1: &rekor,
                     v2: &rekor_v2,
@@ -340,6 +348,7 @@ impl StackBuilder {
             admin_token,
             oidc,
             fulcio,
+            ctlogs,
             rekor,
             rekor_v2,
             rekor_v2_signing: self.rekor_v2_signing,
@@ -504,7 +513,7 @@ impl Stack {
 
     /// The CT log Fulcio's SCTs come from now.
     pub fn ctlog(&self) -> Arc<ctlog::CtLog> {
-        self.services.fulcio.ctlog()
+        self.services.ctlogs.current()
     }
 
     /// Rotates `kind`: a new key generation (for Rekor, a new shard), the old one retired at
@@ -613,6 +622,25 @@ impl Drop for Stack {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// Fulcio logs to the current CT log generation; every generation accepts Fulcio's roots.
+impl fulcio::CertificateLog for ctlog::CtLogs {
+    fn add_root(&self, root_der: Vec<u8>) {
+        ctlog::CtLogs::add_root(self, root_der);
+    }
+
+    fn log_precertificate<'a>(&'a self, chain: &'a [Vec<u8>]) -> fulcio::ct::Logging<'a> {
+        Box::pin(async move { Ok(self.current().add_pre_chain(chain).await?) })
+    }
+
+    fn log_certificate<'a>(&'a self, chain: &'a [Vec<u8>]) -> fulcio::ct::Logging<'a> {
+        Box::pin(async move { Ok(self.current().add_chain(chain).await?) })
+    }
+
+    fn sign_unlogged(&self, entry: &formats::ct::SignedEntry, timestamp: u64) -> formats::ct::Sct {
+        self.current().sign_sct(entry, timestamp)
     }
 }
 

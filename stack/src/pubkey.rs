@@ -17,55 +17,22 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 
-const SAN_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
-const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-
-// X.509 signature algorithms (RFC 5758, RFC 4055, RFC 8410), as dotted strings for matching.
-const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-const ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
-const ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
-const RSA_SHA256: &str = "1.2.840.113549.1.1.11";
-const RSA_SHA384: &str = "1.2.840.113549.1.1.12";
-const RSA_SHA512: &str = "1.2.840.113549.1.1.13";
-const ED25519_SIG: &str = "1.3.101.112";
+use formats::oid::{
+    ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_CE_SUBJECT_ALT_NAME,
+    ID_EC_PUBLIC_KEY, ID_ED_25519, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1, SECP_521_R_1,
+    SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+};
+use formats::pem::PemError;
 
 /// Why a key, a PEM block or a signature was refused; each names its problem.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// No PEM block in the text.
-    #[error("no `-----BEGIN` line")]
-    NoPemBegin,
-    /// A BEGIN line cut short.
-    #[error("the BEGIN line does not end in `-----`")]
-    PemBeginUnterminated,
-    /// A PEM block that does not end.
-    #[error("no `-----END {label}-----` line")]
-    NoPemEnd {
-        /// The block's label.
-        label: String,
-    },
-    /// RFC 1421 headers, which neither Go nor we read.
-    #[error("PEM headers are not supported")]
-    PemHeaders,
-    /// A PEM body that is not base64.
-    #[error("the `{label}` block is not base64: {source}")]
-    PemBase64 {
-        /// The block's label.
-        label: String,
-        /// The decoder's reason.
-        source: base64::DecodeError,
-    },
     /// Key bytes that are not UTF-8 text.
     #[error("public key is not PEM text")]
     NotText,
     /// A key whose PEM does not decode.
     #[error("public key is not valid PEM: {0}")]
-    Pem(Box<Error>),
+    Pem(#[from] PemError),
     /// A PEM block of another kind.
     #[error("PEM block is `{0}`, want PUBLIC KEY or CERTIFICATE")]
     PemLabel(String),
@@ -156,34 +123,6 @@ pub enum KeyKind {
     Ed25519,
 }
 
-/// The first PEM block in `text`: its label and its bytes. As lenient as Go's `pem.Decode`,
-/// which Rekor and Fulcio use: base64 lines of any length (one long line too), surrounding
-/// text ignored. RFC 7468's strict form (64 columns) would refuse what the real services take.
-pub(crate) fn pem_decode(text: &str) -> Result<(String, Vec<u8>), Error> {
-    use base64::Engine;
-    let start = text.find("-----BEGIN ").ok_or(Error::NoPemBegin)?;
-    let rest = &text[start + "-----BEGIN ".len()..];
-    let (label, rest) = rest
-        .split_once("-----")
-        .ok_or(Error::PemBeginUnterminated)?;
-    let end = format!("-----END {label}-----");
-    let body = &rest[..rest.find(&end).ok_or_else(|| Error::NoPemEnd {
-        label: label.to_owned(),
-    })?];
-    if body.contains(':') {
-        return Err(Error::PemHeaders);
-    }
-    let b64: String = body.split_ascii_whitespace().collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|source| Error::PemBase64 {
-            label: label.to_owned(),
-            source,
-        })?;
-    Ok((label.to_owned(), der))
-}
-
-/// A public key (from a `PUBLIC KEY` PEM or a `CERTIFICATE` PEM).
 #[derive(Debug)]
 pub(crate) struct Verifier {
     /// The PEM as Rekor re-encodes it (`CanonicalValue`): the same block, 64-column base64.
@@ -196,7 +135,7 @@ pub(crate) struct Verifier {
 impl Verifier {
     pub(crate) fn from_pem(pem: &[u8]) -> Result<Self, Error> {
         let text = std::str::from_utf8(pem).map_err(|_| Error::NotText)?;
-        let (label, der_bytes) = pem_decode(text).map_err(|e| Error::Pem(Box::new(e)))?;
+        let (label, der_bytes) = formats::pem::decode_first(text)?;
         let label = label.as_str();
         let canonical_pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &der_bytes)
             .map_err(|reason| Error::PemEncode {
@@ -310,19 +249,18 @@ impl Verifier {
         msg: &[u8],
         sig: &[u8],
     ) -> Result<(), Error> {
-        let algorithm: &'static dyn VerificationAlgorithm =
-            match (self.kind, alg.to_string().as_str()) {
-                (KeyKind::P256, ECDSA_SHA256) => &signature::ECDSA_P256_SHA256_ASN1,
-                (KeyKind::P256, ECDSA_SHA384) => &signature::ECDSA_P256_SHA384_ASN1,
-                (KeyKind::P384, ECDSA_SHA256) => &signature::ECDSA_P384_SHA256_ASN1,
-                (KeyKind::P384, ECDSA_SHA384) => &signature::ECDSA_P384_SHA384_ASN1,
-                (KeyKind::P521, ECDSA_SHA512) => &signature::ECDSA_P521_SHA512_ASN1,
-                (KeyKind::Rsa, RSA_SHA256) => &signature::RSA_PKCS1_2048_8192_SHA256,
-                (KeyKind::Rsa, RSA_SHA384) => &signature::RSA_PKCS1_2048_8192_SHA384,
-                (KeyKind::Rsa, RSA_SHA512) => &signature::RSA_PKCS1_2048_8192_SHA512,
-                (KeyKind::Ed25519, ED25519_SIG) => &signature::ED25519,
-                (kind, _) => return Err(Error::AlgorithmMismatch { alg: *alg, kind }),
-            };
+        let algorithm: &'static dyn VerificationAlgorithm = match (self.kind, *alg) {
+            (KeyKind::P256, ECDSA_WITH_SHA_256) => &signature::ECDSA_P256_SHA256_ASN1,
+            (KeyKind::P256, ECDSA_WITH_SHA_384) => &signature::ECDSA_P256_SHA384_ASN1,
+            (KeyKind::P384, ECDSA_WITH_SHA_256) => &signature::ECDSA_P384_SHA256_ASN1,
+            (KeyKind::P384, ECDSA_WITH_SHA_384) => &signature::ECDSA_P384_SHA384_ASN1,
+            (KeyKind::P521, ECDSA_WITH_SHA_512) => &signature::ECDSA_P521_SHA512_ASN1,
+            (KeyKind::Rsa, SHA_256_WITH_RSA_ENCRYPTION) => &signature::RSA_PKCS1_2048_8192_SHA256,
+            (KeyKind::Rsa, SHA_384_WITH_RSA_ENCRYPTION) => &signature::RSA_PKCS1_2048_8192_SHA384,
+            (KeyKind::Rsa, SHA_512_WITH_RSA_ENCRYPTION) => &signature::RSA_PKCS1_2048_8192_SHA512,
+            (KeyKind::Ed25519, ID_ED_25519) => &signature::ED25519,
+            (kind, _) => return Err(Error::AlgorithmMismatch { alg: *alg, kind }),
+        };
         UnparsedPublicKey::new(algorithm, &self.spki)
             .verify(msg, sig)
             .map_err(|_| Error::BadSignature)
@@ -395,7 +333,7 @@ impl KeyKind {
 fn key_kind(spki_der: &[u8]) -> Result<KeyKind, Error> {
     let spki = SubjectPublicKeyInfoRef::from_der(spki_der).map_err(Error::Spki)?;
     let oid = spki.algorithm.oid;
-    if oid == EC_PUBLIC_KEY {
+    if oid == ID_EC_PUBLIC_KEY {
         let curve: ObjectIdentifier = spki
             .algorithm
             .parameters
@@ -407,16 +345,16 @@ fn key_kind(spki_der: &[u8]) -> Result<KeyKind, Error> {
             return Err(Error::CompressedPoint);
         }
         return match curve {
-            c if c == P256 => Ok(KeyKind::P256),
-            c if c == P384 => Ok(KeyKind::P384),
-            c if c == P521 => Ok(KeyKind::P521),
+            c if c == SECP_256_R_1 => Ok(KeyKind::P256),
+            c if c == SECP_384_R_1 => Ok(KeyKind::P384),
+            c if c == SECP_521_R_1 => Ok(KeyKind::P521),
             c => Err(Error::Curve(c)),
         };
     }
-    if oid == RSA {
+    if oid == RSA_ENCRYPTION {
         return Ok(KeyKind::Rsa);
     }
-    if oid == ED25519 {
+    if oid == ID_ED_25519 {
         return Ok(KeyKind::Ed25519);
     }
     Err(Error::Algorithm(oid))
@@ -425,7 +363,7 @@ fn key_kind(spki_der: &[u8]) -> Result<KeyKind, Error> {
 fn san_identities(cert: &Certificate) -> Vec<String> {
     let mut out = Vec::new();
     for ext in cert.tbs_certificate.extensions.iter().flatten() {
-        if ext.extn_id != SAN_OID {
+        if ext.extn_id != ID_CE_SUBJECT_ALT_NAME {
             continue;
         }
         if let Ok(san) = SubjectAltName::from_der(ext.extn_value.as_bytes()) {
@@ -477,12 +415,11 @@ mod tests {
             der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &der).unwrap();
         let one_line = format!("-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n");
         let crlf = wrapped.replace('\n', "\r\n");
-        for pem in [&wrapped, &one_line, &crlf] {
-            assert_eq!(
-                pem_decode(pem).unwrap(),
-                ("PUBLIC KEY".to_owned(), der.clone())
-            );
+        // Go's pem.Decode skips text before the block and leaves what follows it.
+        let surrounded = format!("a key:\n{wrapped}and then\n{wrapped}");
+        for pem in [&wrapped, &one_line, &crlf, &surrounded] {
             let v = Verifier::from_pem(pem.as_bytes()).unwrap();
+            assert_eq!(v.spki, der);
             // Rekor stores the canonical (64-column) form whatever it was given.
             assert_eq!(v.canonical_pem, wrapped);
         }
@@ -502,8 +439,14 @@ mod tests {
                 "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----".to_owned(),
                 "not base64",
             ),
+            (
+                format!(
+                    "-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\n\n{b64}\n-----END PUBLIC KEY-----"
+                ),
+                "PEM headers are not supported",
+            ),
         ] {
-            let err = pem_decode(&pem).unwrap_err().to_string();
+            let err = Verifier::from_pem(pem.as_bytes()).unwrap_err().to_string();
             assert!(err.contains(want), "{err}");
         }
     }

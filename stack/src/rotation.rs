@@ -35,16 +35,24 @@ pub(crate) struct RekorLogs<'a> {
     pub(crate) v2_signing: bool,
 }
 
+/// The certificate side the trust files list: Fulcio's CA generations and the CT logs that
+/// vouch for its certificates.
+pub(crate) struct Certificates<'a> {
+    pub(crate) fulcio: &'a fulcio::Fulcio,
+    pub(crate) ctlogs: &'a ctlog::CtLogs,
+}
+
 /// The trust inputs of every generation the services hold, each valid for its span.
 pub(crate) fn trust_inputs(
     url: &str,
     issuer_url: &str,
     epoch: i64,
     gens: &Generations,
-    fulcio: &fulcio::Fulcio,
+    certificates: Certificates<'_>,
     rekor: RekorLogs<'_>,
     tsa: &tsa::Authorities,
 ) -> anyhow::Result<tuf::TrustInputs> {
+    let Certificates { fulcio, ctlogs } = certificates;
     let RekorLogs {
         v1: rekor,
         v2: rekor_v2,
@@ -59,7 +67,7 @@ pub(crate) fn trust_inputs(
         spans.iter().map(validity).collect()
     };
     let cas = fulcio.cas();
-    let ctlogs = fulcio.ctlogs().all();
+    let ctlogs = ctlogs.all();
     let shards = rekor.all();
     let tsas = tsa.all();
     Ok(tuf::TrustInputs {
@@ -119,8 +127,8 @@ impl Services {
             Kind::Ctlog => {
                 let log = ctlog::CtLog::open(&keys, next, self.clock.clone(), &dir("ctlog"))?;
                 updated.rotate(kind, now, 0);
-                let fulcio = self.fulcio.clone();
-                Box::new(move || fulcio.ctlogs().push(Arc::new(log)))
+                let ctlogs = self.ctlogs.clone();
+                Box::new(move || ctlogs.push(Arc::new(log)))
             }
             Kind::Rekor => {
                 rekor_gate = Some(self.rekor.exclusive()?);
@@ -176,7 +184,10 @@ impl Services {
                     self.oidc.issuer_url(),
                     self.epoch,
                     &gens,
-                    &self.fulcio,
+                    Certificates {
+                        fulcio: &self.fulcio,
+                        ctlogs: &self.ctlogs,
+                    },
                     RekorLogs {
                         v1: &self.rekor,
                         v2: &self.rekor_v2,

@@ -18,7 +18,7 @@ pub(crate) fn router(services: Arc<Services>) -> Router {
         .route("/healthz", get(healthz))
         .merge(services.oidc.router())
         .merge(crate::fulcio::routes::routes(services.fulcio.clone()))
-        .merge(crate::ctlog::routes(services.fulcio.ctlogs().clone()))
+        .merge(crate::ctlog::routes(services.ctlogs.clone()))
         .merge(crate::rekor::routes(services.rekor.clone()))
         .merge(crate::rekor_v2::routes(services.rekor_v2.clone()))
         .merge(crate::tsa::routes(

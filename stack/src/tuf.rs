@@ -33,6 +33,7 @@ use x509_cert::Certificate;
 use crate::faults::{Fault, Faults};
 use crate::http::ApiError;
 use crate::keys::{KeyRing, Role};
+use formats::oid::{ID_AT_COMMON_NAME, ID_AT_ORGANIZATION_NAME};
 
 /// The trusted root's target name.
 pub const TRUSTED_ROOT: &str = "trusted_root.json";
@@ -42,9 +43,6 @@ pub const SIGNING_CONFIG: &str = "signing_config.v0.2.json";
 pub const CLIENT_TRUST_CONFIG: &str = "trust_config.json";
 /// Who runs every service, as `signing_config` names operators.
 pub const OPERATOR: &str = "sigbox.test (testing only)";
-
-const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
-const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
 /// What the trust material is built from: public material of the running services, every
 /// generation of each (oldest first) with the span it was in use.
@@ -107,8 +105,8 @@ fn authority(uri: String, chain: &[Vec<u8>], valid_for: Validity) -> Certificate
     let root = chain.last().map(Vec::as_slice).unwrap_or_default();
     CertificateAuthority {
         uri,
-        subject_organization: name_part(root, ORGANIZATION),
-        subject_common_name: name_part(root, COMMON_NAME),
+        subject_organization: name_part(root, ID_AT_ORGANIZATION_NAME),
+        subject_common_name: name_part(root, ID_AT_COMMON_NAME),
         chain_der: chain.to_vec(),
         valid_for,
     }

@@ -7,7 +7,6 @@
 //! operations are served under `/ct/v1/` for anyone else.
 
 pub mod routes;
-pub mod sct;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -20,31 +19,29 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
-use formats::ct;
+use formats::ct::{self, Sct, SignedEntry};
+use formats::oid::CT_PRECERT_POISON;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
 use sha2::{Digest, Sha256};
-use tlog::proof::{ProofError, consistency_proof, inclusion_proof, root_at};
-use tlog::sequencer::{SequenceError, Sequencer};
-use tlog::store::{Entry, Guarded, LogStore, RocksStore, StoreError};
+use tlog::proof::ProofError;
+use tlog::sequencer::SequenceError;
+use tlog::store::{Entry, StoreError};
 use tlog::{Hash, leaf_hash};
 use x509_cert::Certificate;
 
 pub use routes::routes;
-pub use sct::{Sct, SignedEntry};
 
 use crate::clock::Clock;
 use crate::http::ApiError;
 use crate::keys::{KeyRing, Role};
 use crate::pubkey::Verifier;
 
-/// The precertificate poison extension (RFC 6962 §3.1), critical, value NULL.
-pub const POISON_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.3");
-/// The embedded SCT list extension (RFC 6962 §3.3).
-pub const SCT_LIST_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
+/// The precertificate poison extension, under the name the fuzz seeds use.
+pub use formats::oid::CT_PRECERT_POISON as POISON_OID;
+/// The embedded SCT list extension, under the name the fuzz seeds use.
+pub use formats::oid::CT_PRECERT_SCTS as SCT_LIST_OID;
 
-/// Largest batch the sequencer commits in one synced write.
-const MAX_BATCH: usize = 256;
 /// Most entries one `get-entries` answers (clients page).
 pub const MAX_GET_ENTRIES: u64 = 256;
 /// Longest chain taken.
@@ -210,8 +207,7 @@ impl CtLogs {
 
 /// One CT log (one key generation).
 pub struct CtLog {
-    store: Arc<Guarded<RocksStore>>,
-    sequencer: Sequencer<Guarded<RocksStore>>,
+    log: crate::log::Log,
     key: SigningKey,
     spki: Vec<u8>,
     log_id: [u8; 32],
@@ -233,11 +229,9 @@ impl CtLog {
     pub fn open(keys: &KeyRing, generation: u32, clock: Clock, dir: &Path) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::Ctlog, generation);
         let (spki, log_id) = crate::keys::log_identity(&key)?;
-        let store = crate::state::open_log(crate::state::LogName::Ctlog(generation), dir)?;
-        let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
+        let log = crate::log::Log::open(crate::state::LogName::Ctlog(generation), dir)?;
         Ok(Self {
-            store,
-            sequencer,
+            log,
             key,
             spki,
             log_id,
@@ -271,30 +265,25 @@ impl CtLog {
 
     /// Entries in the log.
     pub fn tree_size(&self) -> u64 {
-        self.store.tree_size().unwrap_or(0)
+        self.log.size().unwrap_or(0)
     }
 
     /// The SCT of `entry` at `timestamp` (deterministic: RFC 6979).
     pub fn sign_sct(&self, entry: &SignedEntry, timestamp: u64) -> Sct {
-        let sig: DerSignature = self.key.sign(&entry.sct_input(timestamp));
-        Sct {
-            log_id: self.log_id,
-            timestamp,
-            signature: sig.as_bytes().to_vec(),
-        }
+        crate::sct::sign(&self.key, self.log_id, entry, timestamp)
     }
 
     /// `add-chain`: a final certificate and its chain (DER), leaf first.
     pub async fn add_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, Error> {
         let (certs, full) = self.check_chain(chain)?;
-        if has_extension(&certs[0], &POISON_OID) {
+        if has_extension(&certs[0], &CT_PRECERT_POISON) {
             return Err(Error::Chain(
                 "add-chain got a precertificate (poison extension present); use add-pre-chain"
                     .into(),
             ));
         }
         let mut extra = Vec::new();
-        put_chain(&mut extra, &full[1..]);
+        ct::put_chain(&mut extra, &full[1..]);
         self.add(SignedEntry::X509(full[0].clone()), extra).await
     }
 
@@ -308,7 +297,7 @@ impl CtLog {
             .extensions
             .iter()
             .flatten()
-            .find(|e| e.extn_id == POISON_OID);
+            .find(|e| e.extn_id == CT_PRECERT_POISON);
         match poison {
             Some(p) if p.critical && p.extn_value.as_bytes() == [0x05, 0x00] => {}
             Some(_) => {
@@ -325,14 +314,11 @@ impl CtLog {
         let issuer = Certificate::from_der(&full[1])
             .map_err(|e| Error::Chain(format!("issuer certificate: {e}")))?;
         let issuer_spki = issuer.tbs_certificate.subject_public_key_info.to_der()?;
-        let entry = SignedEntry::Precert {
-            issuer_key_hash: Sha256::digest(&issuer_spki).into(),
-            tbs: tbs_without(precert, &POISON_OID)
-                .map_err(|e| Error::Chain(format!("re-encoding the TBS: {e}")))?,
-        };
+        let entry = crate::sct::precert_entry(precert, Sha256::digest(&issuer_spki).into())
+            .map_err(|e| Error::Chain(format!("re-encoding the TBS: {e}")))?;
         let mut extra = Vec::new();
-        sct::put_u24(&mut extra, &full[0]);
-        put_chain(&mut extra, &full[1..]);
+        ct::put_u24(&mut extra, &full[0]);
+        ct::put_chain(&mut extra, &full[1..]);
         self.add(entry, extra).await
     }
 
@@ -389,7 +375,7 @@ impl CtLog {
     async fn add(&self, entry: SignedEntry, extra: Vec<u8>) -> Result<Sct, Error> {
         let identity_key = [b"ct-entry:".as_slice(), &Sha256::digest(entry.identity())].concat();
         // A resubmission gets the SCT it got the first time (RFC 6962 §4.1 allows either).
-        if let Some(index) = self.store.lookup(&identity_key)?.first() {
+        if let Some(index) = self.log.lookup(&identity_key)?.first() {
             return self.sct_of(&entry, *index);
         }
         let timestamp = self.clock.unix_millis();
@@ -398,27 +384,21 @@ impl CtLog {
             extra,
             index_keys: vec![identity_key],
         };
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.sequencer.submit(
-            stored,
-            Box::new(move |r| {
-                let _ = tx.send(r);
-            }),
-        );
-        match rx.await {
-            Ok(Ok(_)) => Ok(self.sign_sct(&entry, timestamp)),
-            Ok(Err(SequenceError::Duplicate { index })) => self.sct_of(&entry, index),
-            Ok(Err(e)) => Err(Error::Sequence(e)),
-            Err(_) => Err(Error::ShuttingDown),
+        match self.log.append(stored).await {
+            // Durable: the SCT's promise is kept before it is made.
+            Ok(_) => Ok(self.sign_sct(&entry, timestamp)),
+            Err(SequenceError::Duplicate { index }) => self.sct_of(&entry, index),
+            Err(SequenceError::Closed) => Err(Error::ShuttingDown),
+            Err(e) => Err(Error::Sequence(e)),
         }
     }
 
     fn sct_of(&self, entry: &SignedEntry, index: u64) -> Result<Sct, Error> {
-        let stored = self.store.entry(index)?.ok_or(Error::Corrupt {
+        let stored = self.log.entry(index)?.ok_or(Error::Corrupt {
             index,
             problem: "vanished",
         })?;
-        let ts = sct::leaf_timestamp(&stored.leaf).ok_or(Error::Corrupt {
+        let ts = ct::leaf_timestamp(&stored.leaf).ok_or(Error::Corrupt {
             index,
             problem: "has a corrupt leaf",
         })?;
@@ -427,16 +407,16 @@ impl CtLog {
 
     /// `get-sth`: the signed tree head of the current tree.
     pub fn sth(&self) -> Result<ct::SignedTreeHead, Error> {
-        let size = self.store.tree_size()?;
-        let root = root_at(&*self.store, size)?;
+        let size = self.log.size()?;
+        let root = self.log.root(size)?;
         let timestamp = self.clock.unix_millis();
         let sig: DerSignature =
             self.key
-                .sign(&sct::tree_head_input(timestamp, size, root.as_bytes()));
+                .sign(&ct::tree_head_input(timestamp, size, root.as_bytes()));
         Ok(ct::SignedTreeHead {
             sha256_root_hash: *root.as_bytes(),
             timestamp,
-            tree_head_signature: sct::digitally_signed(sig.as_bytes()),
+            tree_head_signature: ct::digitally_signed(sig.as_bytes()),
             tree_size: size,
         })
     }
@@ -444,7 +424,7 @@ impl CtLog {
     /// `get-sth-consistency`.
     pub fn consistency(&self, q: ct::ConsistencyQuery) -> Result<ct::ConsistencyProof, Error> {
         let (first, second) = (q.first, q.second);
-        let size = self.store.tree_size()?;
+        let size = self.log.size()?;
         if second > size || first > second {
             return Err(Error::ConsistencyRange {
                 first,
@@ -455,7 +435,7 @@ impl CtLog {
         let proof = if first == 0 || first == second {
             vec![]
         } else {
-            consistency_proof(&*self.store, first, second)?
+            self.log.consistency_proof(first, second)?
         };
         Ok(ct::ConsistencyProof {
             consistency: raw_hashes(&proof),
@@ -470,19 +450,19 @@ impl CtLog {
             .ok()
             .and_then(|b| Hash::from_slice(&b))
             .ok_or(Error::LeafHash)?;
-        let size = self.store.tree_size()?;
+        let size = self.log.size()?;
         if tree_size == 0 || tree_size > size {
             return Err(Error::ProofTreeSize { tree_size, size });
         }
         let index = self
-            .store
+            .log
             .leaf_index(&hash)?
             .filter(|&index| index < tree_size)
             .ok_or_else(|| Error::NoLeaf {
                 hash: q.hash.clone(),
                 tree_size,
             })?;
-        let proof = inclusion_proof(&*self.store, index, tree_size)?;
+        let proof = self.log.inclusion_proof(index, tree_size)?;
         Ok(ct::InclusionProof {
             audit_path: raw_hashes(&proof),
             leaf_index: index,
@@ -492,7 +472,7 @@ impl CtLog {
     /// `get-entries`: entries `start..=end`, at most [`MAX_GET_ENTRIES`].
     pub fn entries(&self, q: ct::EntriesQuery) -> Result<ct::Entries, Error> {
         let (start, end) = (q.start, q.end);
-        let size = self.store.tree_size()?;
+        let size = self.log.size()?;
         if start > end {
             return Err(Error::EntriesOrder { start, end });
         }
@@ -502,7 +482,7 @@ impl CtLog {
         let end = end.min(size - 1).min(start + MAX_GET_ENTRIES - 1);
         let mut entries = Vec::new();
         for index in start..=end {
-            let e = self.store.entry(index)?.ok_or(Error::Corrupt {
+            let e = self.log.entry(index)?.ok_or(Error::Corrupt {
                 index,
                 problem: "is missing",
             })?;
@@ -531,30 +511,12 @@ fn raw_hashes(hashes: &[Hash]) -> Vec<[u8; 32]> {
     hashes.iter().map(|h| *h.as_bytes()).collect()
 }
 
-/// `ASN.1Cert certificate_chain<0..2^24-1>` of the certificates after the leaf.
-fn put_chain(out: &mut Vec<u8>, certs: &[Vec<u8>]) {
-    let mut inner = Vec::new();
-    for c in certs {
-        sct::put_u24(&mut inner, c);
-    }
-    sct::put_u24(out, &inner);
-}
-
 fn has_extension(cert: &Certificate, oid: &ObjectIdentifier) -> bool {
     cert.tbs_certificate
         .extensions
         .iter()
         .flatten()
         .any(|e| &e.extn_id == oid)
-}
-
-/// The DER TBSCertificate of `cert` with the extension `oid` removed.
-pub(crate) fn tbs_without(cert: &Certificate, oid: &ObjectIdentifier) -> der::Result<Vec<u8>> {
-    let mut tbs = cert.tbs_certificate.clone();
-    if let Some(exts) = tbs.extensions.as_mut() {
-        exts.retain(|e| &e.extn_id != oid);
-    }
-    tbs.to_der()
 }
 
 /// Checks that `issuer`'s key signed `cert` (whose DER is `cert_der`).

@@ -28,16 +28,10 @@ use x509_cert::time::Validity;
 use x509_cert::{Certificate, TbsCertificate, Version};
 
 use crate::keys::{KeyRing, Role};
-
-/// ecdsa-with-SHA256 (RFC 5758 §3.2).
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-pub(crate) const ID_KP_CODE_SIGNING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
-const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-const SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+use formats::oid::{
+    ECDSA_WITH_SHA_256, ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS,
+    ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_KEY_IDENTIFIER, ID_KP_CODE_SIGNING,
+};
 
 /// CA certificates outlive any test run.
 const CA_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
@@ -128,7 +122,7 @@ pub(crate) fn sign(tbs: TbsCertificate, key: &SigningKey) -> anyhow::Result<Vec<
 
 fn ecdsa_with_sha256() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
-        oid: ECDSA_WITH_SHA256,
+        oid: ECDSA_WITH_SHA_256,
         parameters: None,
     }
 }
@@ -160,9 +154,9 @@ impl CaGeneration {
             issuer_unique_id: None,
             subject_unique_id: None,
             extensions: Some(vec![
-                extension(KEY_USAGE, true, der_of(&ca_usage)),
+                extension(ID_CE_KEY_USAGE, true, der_of(&ca_usage)),
                 extension(
-                    BASIC_CONSTRAINTS,
+                    ID_CE_BASIC_CONSTRAINTS,
                     true,
                     der_of(&BasicConstraints {
                         ca: true,
@@ -170,7 +164,7 @@ impl CaGeneration {
                     }),
                 ),
                 extension(
-                    SUBJECT_KEY_ID,
+                    ID_CE_SUBJECT_KEY_IDENTIFIER,
                     false,
                     der_of(&SubjectKeyIdentifier(OctetString::new(root_kid.clone())?)),
                 ),
@@ -192,15 +186,15 @@ impl CaGeneration {
             issuer_unique_id: None,
             subject_unique_id: None,
             extensions: Some(vec![
-                extension(KEY_USAGE, true, der_of(&ca_usage)),
+                extension(ID_CE_KEY_USAGE, true, der_of(&ca_usage)),
                 // Fulcio's intermediates carry codeSigning, so EKU chaining holds.
                 extension(
-                    EXT_KEY_USAGE,
+                    ID_CE_EXT_KEY_USAGE,
                     false,
                     der_of(&ExtendedKeyUsage(vec![ID_KP_CODE_SIGNING])),
                 ),
                 extension(
-                    BASIC_CONSTRAINTS,
+                    ID_CE_BASIC_CONSTRAINTS,
                     true,
                     der_of(&BasicConstraints {
                         ca: true,
@@ -208,12 +202,12 @@ impl CaGeneration {
                     }),
                 ),
                 extension(
-                    SUBJECT_KEY_ID,
+                    ID_CE_SUBJECT_KEY_IDENTIFIER,
                     false,
                     der_of(&SubjectKeyIdentifier(OctetString::new(key_id.clone())?)),
                 ),
                 extension(
-                    AUTHORITY_KEY_ID,
+                    ID_CE_AUTHORITY_KEY_IDENTIFIER,
                     false,
                     der_of(&AuthorityKeyIdentifier {
                         key_identifier: Some(OctetString::new(root_kid)?),
@@ -249,24 +243,24 @@ impl CaGeneration {
     ) -> anyhow::Result<Vec<Extension>> {
         Ok(vec![
             extension(
-                KEY_USAGE,
+                ID_CE_KEY_USAGE,
                 true,
                 der_of(&KeyUsage(KeyUsages::DigitalSignature.into())),
             ),
             extension(
-                EXT_KEY_USAGE,
+                ID_CE_EXT_KEY_USAGE,
                 false,
                 der_of(&ExtendedKeyUsage(vec![ID_KP_CODE_SIGNING])),
             ),
             extension(
-                SUBJECT_KEY_ID,
+                ID_CE_SUBJECT_KEY_IDENTIFIER,
                 false,
                 der_of(&SubjectKeyIdentifier(OctetString::new(key_identifier(
                     spki,
                 ))?)),
             ),
             extension(
-                AUTHORITY_KEY_ID,
+                ID_CE_AUTHORITY_KEY_IDENTIFIER,
                 false,
                 der_of(&AuthorityKeyIdentifier {
                     key_identifier: Some(OctetString::new(self.key_id.clone())?),

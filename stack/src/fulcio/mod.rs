@@ -7,6 +7,7 @@
 //! is built from the token's claims (see [`principal`]), precertified, logged, and issued.
 
 pub mod ca;
+pub mod ct;
 pub mod principal;
 pub mod routes;
 
@@ -17,6 +18,10 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use der::asn1::Ia5String;
 use der::{Decode, Encode};
+use formats::ct::Sct;
+use formats::oid::{
+    CT_PRECERT_POISON, CT_PRECERT_SCTS, ID_CE_EXT_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME,
+};
 use serde_json::{Map, Value};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::ext::pkix::SubjectAltName;
@@ -26,27 +31,24 @@ use x509_cert::request::CertReq;
 use x509_cert::{Certificate, TbsCertificate, Version};
 
 pub use ca::CaGeneration;
+pub use ct::CertificateLog;
 pub use principal::{Principal, San};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::clock::Clock;
-use crate::ctlog::{CtLog, CtLogs, POISON_OID, SCT_LIST_OID, Sct, SignedEntry, tbs_without};
 use crate::faults::{Fault, Faults};
 use crate::generations::Set;
 use crate::http::ApiError;
 use crate::keys::{IMPOSTOR_GENERATION, IMPOSTOR_SEED, KeyRing, Role};
 use crate::pubkey::Verifier;
+use crate::sct::tbs_without;
 
 /// The audience Fulcio's issuers are configured with (`client-id: sigstore`).
 pub const AUDIENCE: &str = "sigstore";
 /// Certificates live ten minutes, as Fulcio's do.
 pub const CERT_LIFETIME: Duration = Duration::from_secs(600);
-
-const SAN_OID: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.29.17");
-const EXT_KEY_USAGE_OID: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.37");
 
 /// Where the SCT goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,7 +141,7 @@ pub enum Error {
     },
     /// The CT log refused or failed the (pre)certificate (500).
     #[error("Error entering certificate in CTL: {0}")]
-    Ct(#[source] crate::ctlog::Error),
+    Ct(#[source] ct::LogError),
     /// Building or signing the certificate failed (500).
     #[error("{0}")]
     Ca(#[from] anyhow::Error),
@@ -285,7 +287,7 @@ impl Issued {
 pub struct Fulcio {
     /// Every CA generation, oldest first; the last one issues.
     cas: Set<CaGeneration>,
-    ctlogs: Arc<CtLogs>,
+    ctlog: Arc<dyn CertificateLog>,
     faults: Arc<Faults>,
     oidc: fake_oidc::Issuer,
     clock: Clock,
@@ -307,11 +309,11 @@ fn pem(der: &[u8]) -> String {
 }
 
 impl Fulcio {
-    /// A Fulcio issuing from the last of `cas`, logging to the current of `ctlogs`, trusting
-    /// tokens from `oidc`.
+    /// A Fulcio issuing from the last of `cas`, logging to `ctlog`, trusting tokens from
+    /// `oidc`.
     pub fn new(
         cas: Vec<CaGeneration>,
-        ctlogs: Arc<CtLogs>,
+        ctlog: Arc<dyn CertificateLog>,
         oidc: fake_oidc::Issuer,
         clock: Clock,
         sct_mode: SctMode,
@@ -319,11 +321,11 @@ impl Fulcio {
     ) -> Self {
         assert!(!cas.is_empty(), "at least one CA generation");
         for ca in &cas {
-            ctlogs.add_root(ca.root_der.clone());
+            ctlog.add_root(ca.root_der.clone());
         }
         Self {
             cas: Set::new(cas.into_iter().map(Arc::new).collect()),
-            ctlogs,
+            ctlog,
             faults,
             oidc,
             clock,
@@ -341,20 +343,10 @@ impl Fulcio {
         self.cas.all()
     }
 
-    /// Issues from `ca` from now on; the CT logs accept its chains.
+    /// Issues from `ca` from now on; the CT log accepts its chains.
     pub fn rotate(&self, ca: CaGeneration) {
-        self.ctlogs.add_root(ca.root_der.clone());
+        self.ctlog.add_root(ca.root_der.clone());
         self.cas.push(Arc::new(ca));
-    }
-
-    /// The CT log the SCTs come from now.
-    pub fn ctlog(&self) -> Arc<CtLog> {
-        self.ctlogs.current()
-    }
-
-    /// Every CT log generation.
-    pub fn ctlogs(&self) -> &Arc<CtLogs> {
-        &self.ctlogs
     }
 
     /// The issuers whose tokens are accepted (`/api/v2/configuration`).
@@ -489,7 +481,7 @@ impl Fulcio {
         let spki_der = spki.to_der()?;
         let mut extensions = ca.leaf_base_extensions(&spki)?;
         if !plan.code_signing {
-            extensions.retain(|e| e.extn_id != EXT_KEY_USAGE_OID);
+            extensions.retain(|e| e.extn_id != ID_CE_EXT_KEY_USAGE);
         }
         let name = match &plan.san {
             San::Email(e) => {
@@ -509,13 +501,13 @@ impl Fulcio {
         };
         // Critical: the subject is empty (RFC 5280 §4.2.1.6).
         extensions.push(ca::extension(
-            SAN_OID,
+            ID_CE_SUBJECT_ALT_NAME,
             true,
             SubjectAltName(vec![name]).to_der()?,
         ));
         for (arc, value) in &principal.extensions {
             extensions.push(ca::extension(
-                principal::fulcio_oid(*arc),
+                formats::oid::fulcio_extension(*arc),
                 false,
                 value.clone(),
             ));
@@ -539,19 +531,18 @@ impl Fulcio {
             extensions: Some(extensions),
         };
         let chain_tail = [ca.intermediate_der.clone(), ca.root_der.clone()];
-        let ctlog = self.ctlog();
         let (leaf_der, detached_sct) = match plan.sct {
             SctStep::Omit => (ca.sign_leaf(tbs)?, None),
             SctStep::Embed | SctStep::EmbedForged => {
-                let precert = with_extension(&tbs, POISON_OID, true, vec![0x05, 0x00]);
+                let precert = with_extension(&tbs, CT_PRECERT_POISON, true, vec![0x05, 0x00]);
                 let precert_der = ca.sign_leaf(precert)?;
-                let entry = SignedEntry::Precert {
-                    issuer_key_hash: ca.issuer_key_hash,
-                    tbs: tbs_without(&Certificate::from_der(&precert_der)?, &POISON_OID)?,
-                };
+                let entry = crate::sct::precert_entry(
+                    &Certificate::from_der(&precert_der)?,
+                    ca.issuer_key_hash,
+                )?;
                 let mut sct = if plan.ca_known {
-                    ctlog
-                        .add_pre_chain(&[
+                    self.ctlog
+                        .log_precertificate(&[
                             precert_der.clone(),
                             chain_tail[0].clone(),
                             chain_tail[1].clone(),
@@ -560,23 +551,19 @@ impl Fulcio {
                         .map_err(Error::Ct)?
                 } else {
                     // The log refuses chains to roots it does not know: sign, log nothing.
-                    ctlog.sign_sct(&entry, self.clock.unix_millis())
+                    self.ctlog.sign_unlogged(&entry, self.clock.unix_millis())
                 };
                 if plan.sct == SctStep::EmbedForged {
                     // The log's ID, an impostor's signature.
                     let impostor = KeyRing::new(IMPOSTOR_SEED).signing_key(Role::Ctlog, 0);
-                    let sig: p256::ecdsa::DerSignature = p256::ecdsa::signature::Signer::sign(
-                        &impostor,
-                        &entry.sct_input(sct.timestamp),
-                    );
-                    sct.signature = sig.as_bytes().to_vec();
+                    sct = crate::sct::sign(&impostor, sct.log_id, &entry, sct.timestamp);
                 }
                 let list = der::asn1::OctetString::new(Sct::list(&[sct]))?.to_der()?;
-                let leaf_der = ca.sign_leaf(with_extension(&tbs, SCT_LIST_OID, false, list))?;
+                let leaf_der = ca.sign_leaf(with_extension(&tbs, CT_PRECERT_SCTS, false, list))?;
                 // The SCT signs the precertificate's TBS less the poison; a client checks it
                 // against the final TBS less the SCT list. They must be the same bytes.
-                let a = tbs_without(&Certificate::from_der(&precert_der)?, &POISON_OID);
-                let b = tbs_without(&Certificate::from_der(&leaf_der)?, &SCT_LIST_OID);
+                let a = tbs_without(&Certificate::from_der(&precert_der)?, &CT_PRECERT_POISON);
+                let b = tbs_without(&Certificate::from_der(&leaf_der)?, &CT_PRECERT_SCTS);
                 if a.is_err() || a != b {
                     return Err(Error::TbsMismatch);
                 }
@@ -584,8 +571,9 @@ impl Fulcio {
             }
             SctStep::Detach => {
                 let leaf_der = ca.sign_leaf(tbs)?;
-                let sct = ctlog
-                    .add_chain(&[
+                let sct = self
+                    .ctlog
+                    .log_certificate(&[
                         leaf_der.clone(),
                         chain_tail[0].clone(),
                         chain_tail[1].clone(),
@@ -655,7 +643,7 @@ fn check_csr(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let der = match std::str::from_utf8(bytes) {
         Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
             let (label, der) =
-                crate::pubkey::pem_decode(text).map_err(|e| Error::Csr(e.to_string()))?;
+                formats::pem::decode_first(text).map_err(|e| Error::Csr(e.to_string()))?;
             if label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST" {
                 return Err(Error::Csr(format!("PEM block is `{label}`")));
             }
@@ -692,7 +680,7 @@ mod tests {
             ),
             (Error::CsrUnusedBits, 400),
             (Error::Format(formats::fulcio::ParseError::BothKeys), 400),
-            (Error::Ct(crate::ctlog::Error::ShuttingDown), 500),
+            (Error::Ct("the log is shutting down".into()), 500),
             (Error::TbsMismatch, 500),
         ];
         for (e, status) in cases {
@@ -707,7 +695,7 @@ mod tests {
             "There was an error processing the identity token: no identity token in the request"
         );
         assert_eq!(
-            Error::Ct(crate::ctlog::Error::ShuttingDown).to_string(),
+            Error::Ct("the log is shutting down".into()).to_string(),
             "Error entering certificate in CTL: the log is shutting down"
         );
         assert!(

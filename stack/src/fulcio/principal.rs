@@ -9,7 +9,7 @@
 //! otherwise `email`.
 
 use der::Encode;
-use der::asn1::{ObjectIdentifier, Utf8StringRef};
+use der::asn1::Utf8StringRef;
 use serde_json::{Map, Value};
 
 /// The certificate identity kinds.
@@ -50,11 +50,6 @@ pub struct Principal {
     pub san: San,
     /// Fulcio extensions in Fulcio's order: (arc under 1.3.6.1.4.1.57264.1, DER value).
     pub extensions: Vec<(u32, Vec<u8>)>,
-}
-
-/// Fulcio's extension OID `1.3.6.1.4.1.57264.1.<arc>`.
-pub fn fulcio_oid(arc: u32) -> ObjectIdentifier {
-    ObjectIdentifier::new(&format!("1.3.6.1.4.1.57264.1.{arc}")).expect("a valid OID")
 }
 
 /// Why a verified token's claims make no principal (Fulcio's messages).

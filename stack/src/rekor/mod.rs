@@ -13,7 +13,6 @@ pub mod routes;
 mod shards;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use formats::rekor_v1::{
     ConsistencyProof, InclusionProof, LogEntry, LogEntryAnon, ProposedEntry, SetPayload, ShardInfo,
@@ -23,13 +22,14 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
 use tlog::checkpoint::Checkpoint;
 use tlog::note::{EcdsaNoteKey, NoteSigner};
-use tlog::proof::{NodeReader, inclusion_proof, root_at, verify_inclusion};
-use tlog::sequencer::{Appended, SequenceError, Sequencer};
-use tlog::store::{Entry, Guarded, LogStore, RocksStore};
+use tlog::proof::{NodeReader, inclusion_proof, root_at};
+use tlog::sequencer::SequenceError;
+use tlog::store::Entry;
 use tlog::{Hash, leaf_hash};
 
 use crate::clock::Clock;
 use crate::keys::{KeyRing, Role};
+use crate::log::{Inclusion, Log, ProveError};
 
 pub use error::Error;
 pub use routes::routes;
@@ -37,13 +37,9 @@ pub use shards::Shards;
 
 pub(crate) use crate::http::json::parse_body;
 
-/// Largest batch the sequencer commits in one synced write.
-const MAX_BATCH: usize = 256;
-
 /// One Rekor v1 log shard.
 pub struct Rekor {
-    store: Arc<Guarded<RocksStore>>,
-    sequencer: Sequencer<Guarded<RocksStore>>,
+    log: Log,
     key: SigningKey,
     spki: Vec<u8>,
     log_id: [u8; 32],
@@ -78,13 +74,11 @@ impl Rekor {
         // Tree IDs are positive int64s in Rekor (Trillian); derive ours from the log ID so it
         // is stable across restarts and distinct per shard.
         let tree_id = (u64::from_be_bytes(log_id[..8].try_into().expect("8 bytes")) >> 1).max(1);
-        let store = crate::state::open_log(crate::state::LogName::Rekor(shard), dir)?;
-        let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
+        let log = Log::open(crate::state::LogName::Rekor(shard), dir)?;
         let origin = format!("{origin_host} - {tree_id}");
         let note_key = EcdsaNoteKey::rekor_v1_signer(origin_host, key.clone());
         Ok(Self {
-            store,
-            sequencer,
+            log,
             key,
             spki,
             log_id,
@@ -124,7 +118,7 @@ impl Rekor {
     /// Entries in the log. A read error is an error, never a size: the next shard's offset is
     /// read from here.
     pub fn tree_size(&self) -> Result<u64, Error> {
-        Ok(self.store.tree_size()?)
+        Ok(self.log.size()?)
     }
 
     fn uuid(&self, leaf: &Hash) -> String {
@@ -156,20 +150,13 @@ impl Rekor {
             index_keys: checked.index_keys,
         };
         let leaf = leaf_hash(&entry.leaf);
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.sequencer.submit(
-            entry,
-            Box::new(move |r| {
-                let _ = tx.send(r);
-            }),
-        );
-        let appended: Appended = match rx.await {
-            Ok(Ok(a)) => a,
-            Ok(Err(SequenceError::Duplicate { index })) => {
+        let appended = match self.log.append(entry).await {
+            Ok(a) => a,
+            Err(SequenceError::Duplicate { index }) => {
                 // The existing entry's UUID is the leaf's own unless the store says otherwise;
                 // a failed read here still answers the 409 the duplicate is.
                 let existing = self
-                    .store
+                    .log
                     .entry(index)
                     .ok()
                     .flatten()
@@ -179,8 +166,7 @@ impl Rekor {
                     uuid: self.uuid(&existing),
                 });
             }
-            Ok(Err(e)) => return Err(Error::Sequence(e)),
-            Err(_) => return Err(Error::Sequence(SequenceError::Closed)),
+            Err(e) => return Err(Error::Sequence(e)),
         };
         // The entry is durable from here on.
         self.entry_at(appended.index, appended.tree_size)?
@@ -228,7 +214,7 @@ impl Rekor {
     /// comparing it with the log's other answers (a consistency check) shows the fork.
     pub(crate) fn forked_view(&self, index: u64, size: u64) -> Result<InclusionProof, Error> {
         let fork = Fork {
-            tree: &*self.store,
+            tree: &self.log,
             victim: u64::from(index == 0),
             leaf: leaf_hash(b"sigbox split view: a leaf only this view of the log has"),
         };
@@ -267,7 +253,7 @@ impl Rekor {
             len => return Err(Error::UuidLength { len }),
         };
         let leaf = Hash::from_hex(leaf_hex).ok_or(Error::UuidNotHex)?;
-        match self.store.leaf_index(&leaf)? {
+        match self.log.leaf_index(&leaf)? {
             Some(index) => self.entry_by_index(index),
             None => Ok(None),
         }
@@ -276,8 +262,8 @@ impl Rekor {
     /// UUIDs of entries with this search key.
     pub fn lookup(&self, key: &str) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();
-        for index in self.store.lookup(key.as_bytes())? {
-            if let Some(e) = self.store.entry(index)? {
+        for index in self.log.lookup(key.as_bytes())? {
+            if let Some(e) = self.log.entry(index)? {
                 out.push(self.uuid(&leaf_hash(&e.leaf)));
             }
         }
@@ -287,7 +273,7 @@ impl Rekor {
     /// The entry at shard-local `index` with its proof in the tree of `size` entries and a
     /// SET over its global index.
     fn entry_at(&self, index: u64, size: u64) -> Result<Option<LogEntry>, Error> {
-        let Some(stored) = self.store.entry(index)? else {
+        let Some(stored) = self.log.entry(index)? else {
             return Ok(None);
         };
         if index >= size {
@@ -301,12 +287,7 @@ impl Rekor {
                 .map_err(|_| Error::CorruptEntry { index })?,
         );
         let leaf = leaf_hash(&stored.leaf);
-        let root = root_at(&*self.store, size)?;
-        let hashes = inclusion_proof(&*self.store, index, size)?;
-        // Re-verify what we hand out, as rekor-tiles does: a bad proof is our bug, never the
-        // client's problem to discover.
-        verify_inclusion(&leaf, index, size, &hashes, &root)
-            .map_err(|source| Error::ProofDoesNotVerify { index, source })?;
+        let Inclusion { root, hashes } = self.log.prove(&leaf, index, size)?;
         // Rekor's sharded log: `logIndex` (and the SET) are global, the inclusion proof's index
         // is the leaf's within this shard's tree.
         let global = self.offset + index;
@@ -336,7 +317,7 @@ impl Rekor {
     /// This shard's head (`GET /api/v1/log` answers the active shard's, with the others').
     pub fn head(&self) -> Result<ShardInfo, Error> {
         let size = self.tree_size()?;
-        let root = root_at(&*self.store, size)?;
+        let root = self.log.root(size)?;
         Ok(ShardInfo {
             root_hash: root.0,
             signed_tree_head: self.checkpoint(size, &root),
@@ -354,12 +335,24 @@ impl Rekor {
         if first < 1 || first > last {
             return Err(Error::ProofRange { first, last });
         }
-        let hashes = tlog::proof::consistency_proof(&*self.store, first, last)?;
-        let root = root_at(&*self.store, last)?;
+        let hashes = self.log.consistency_proof(first, last)?;
+        let root = self.log.root(last)?;
         Ok(ConsistencyProof {
             hashes: hashes.iter().map(|h| h.0).collect(),
             root_hash: root.0,
         })
+    }
+}
+
+impl From<ProveError> for Error {
+    fn from(e: ProveError) -> Self {
+        match e {
+            ProveError::Store(e) => Self::Store(e),
+            ProveError::Proof(e) => Self::Proof(e),
+            ProveError::DoesNotVerify { index, source } => {
+                Self::ProofDoesNotVerify { index, source }
+            }
+        }
     }
 }
 
@@ -387,7 +380,7 @@ impl<R: NodeReader> NodeReader for Fork<'_, R> {
 
 #[cfg(test)]
 mod tests {
-    use tlog::proof::{MemoryTree, consistency_proof, verify_consistency};
+    use tlog::proof::{MemoryTree, consistency_proof, verify_consistency, verify_inclusion};
 
     use super::*;
 

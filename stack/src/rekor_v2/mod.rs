@@ -27,20 +27,17 @@ use formats::rekor_v2::CreateEntryRequest;
 use formats::trusted_root::LogId;
 use tlog::checkpoint::Checkpoint;
 use tlog::note::EcdsaNoteKey;
-use tlog::proof::{inclusion_proof, root_at, verify_inclusion};
-use tlog::sequencer::{SequenceError, Sequencer};
-use tlog::store::{Entry, Guarded, LogStore, RocksStore};
+use tlog::sequencer::SequenceError;
+use tlog::store::Entry;
 use tlog::tile::{TILE_HEIGHT, TILE_WIDTH, Tile};
 use tlog::{Hash, leaf_hash};
 
 use crate::faults::{Fault, Faults};
 use crate::keys::{IMPOSTOR_SEED, KeyRing, Role};
+use crate::log::{Inclusion, Log, ProveError};
 
 pub use error::Error;
 pub use routes::routes;
-
-/// Largest batch the sequencer commits in one synced write.
-const MAX_BATCH: usize = 256;
 
 /// Where the v2 log is mounted under the stack URL: its own prefix, because Fulcio already
 /// answers `/api/v2/...` there. Clients append `/api/v2/...` to the signing config's URL.
@@ -48,8 +45,7 @@ pub const PATH_PREFIX: &str = "/rekor-v2";
 
 /// The Rekor v2 log.
 pub struct RekorV2 {
-    store: Arc<Guarded<RocksStore>>,
-    sequencer: Sequencer<Guarded<RocksStore>>,
+    log: Log,
     spki: Vec<u8>,
     log_id: [u8; 32],
     origin: String,
@@ -77,11 +73,8 @@ impl RekorV2 {
     ) -> anyhow::Result<Self> {
         let key = keys.signing_key(Role::RekorV2, 0);
         let (spki, log_id) = crate::keys::log_identity(&key)?;
-        let store = crate::state::open_log(crate::state::LogName::RekorV2, dir)?;
-        let sequencer = Sequencer::new(store.clone(), MAX_BATCH);
         Ok(Self {
-            store,
-            sequencer,
+            log: Log::open(crate::state::LogName::RekorV2, dir)?,
             spki,
             log_id,
             origin: origin.to_owned(),
@@ -108,7 +101,7 @@ impl RekorV2 {
 
     /// Entries in the log.
     pub fn tree_size(&self) -> Result<u64, Error> {
-        Ok(self.store.tree_size()?)
+        Ok(self.log.size()?)
     }
 
     fn signed_checkpoint(&self, size: u64, root: &Hash) -> String {
@@ -124,7 +117,7 @@ impl RekorV2 {
     /// The current signed checkpoint (`GET /api/v2/checkpoint`).
     pub fn checkpoint(&self) -> Result<String, Error> {
         let size = self.tree_size()?;
-        let root = root_at(&*self.store, size)?;
+        let root = self.log.root(size)?;
         Ok(self.signed_checkpoint(size, &root))
     }
 
@@ -132,24 +125,15 @@ impl RekorV2 {
     /// `TransparencyLogEntry` (protojson bytes).
     pub async fn create(&self, request: &CreateEntryRequest) -> Result<Vec<u8>, Error> {
         let checked = wire::check_request(request)?;
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.sequencer.submit(
-            Entry {
-                leaf: checked.body,
-                extra: vec![],
-                index_keys: vec![],
-            },
-            Box::new(move |r| {
-                let _ = tx.send(r);
-            }),
-        );
-        let appended = match rx.await {
-            Ok(Ok(a)) => a,
-            Ok(Err(SequenceError::Duplicate { index })) => {
-                return Err(Error::Duplicate { index });
-            }
-            Ok(Err(e)) => return Err(Error::Sequence(e)),
-            Err(_) => return Err(Error::Sequence(SequenceError::Closed)),
+        let entry = Entry {
+            leaf: checked.body,
+            extra: vec![],
+            index_keys: vec![],
+        };
+        let appended = match self.log.append(entry).await {
+            Ok(a) => a,
+            Err(SequenceError::Duplicate { index }) => return Err(Error::Duplicate { index }),
+            Err(e) => return Err(Error::Sequence(e)),
         };
         // The entry is durable from here on: whatever fails below, it stays in the log.
         let (mut index, size) = (appended.index, appended.tree_size);
@@ -166,16 +150,12 @@ impl RekorV2 {
     /// that tree's root.
     fn entry_at(&self, index: u64, size: u64) -> Result<(TransparencyLogEntry, Hash), Error> {
         let body = self
-            .store
+            .log
             .entry(index)?
             .ok_or(Error::EntryMissing { index })?
             .leaf;
         let kind = wire::kind_of(index, &body)?;
-        let root = root_at(&*self.store, size)?;
-        let hashes = inclusion_proof(&*self.store, index, size)?;
-        // Re-verify what we hand out, as rekor-tiles does before it answers.
-        verify_inclusion(&leaf_hash(&body), index, size, &hashes, &root)
-            .map_err(|source| Error::ProofDoesNotVerify { index, source })?;
+        let Inclusion { root, hashes } = self.log.prove(&leaf_hash(&body), index, size)?;
         let entry = TransparencyLogEntry {
             log_index: index,
             log_id: LogId {
@@ -265,12 +245,12 @@ impl RekorV2 {
             });
         }
         if tile.level != Tile::DATA {
-            return Ok(tlog::tile::tile_bytes(&*self.store, &tile)?);
+            return Ok(tlog::tile::tile_bytes(&self.log, &tile)?);
         }
         let mut out = Vec::new();
         for index in start..end {
             let entry = self
-                .store
+                .log
                 .entry(index)?
                 .ok_or(Error::EntryMissing { index })?;
             let len = u16::try_from(entry.leaf.len()).map_err(|_| Error::EntryTooLong { index })?;
@@ -278,5 +258,17 @@ impl RekorV2 {
             out.extend_from_slice(&entry.leaf);
         }
         Ok(out)
+    }
+}
+
+impl From<ProveError> for Error {
+    fn from(e: ProveError) -> Self {
+        match e {
+            ProveError::Store(e) => Self::Store(e),
+            ProveError::Proof(e) => Self::Proof(e),
+            ProveError::DoesNotVerify { index, source } => {
+                Self::ProofDoesNotVerify { index, source }
+            }
+        }
     }
 }

@@ -17,6 +17,10 @@ use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
 use der::asn1::{GeneralizedTime, Int, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence, Tag};
+use formats::oid::{
+    ID_AA_SIGNING_CERTIFICATE_V2, ID_CT_TST_INFO, ID_KP_TIME_STAMPING, ID_SHA_256, ID_SHA_384,
+    ID_SHA_512, SIGBOX_TSA_POLICY,
+};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
@@ -35,9 +39,6 @@ use signer::{EcdsaSigner, Signature};
 use crate::clock::Clock;
 use crate::keys::{IMPOSTOR_GENERATION, IMPOSTOR_SEED, KeyRing, Role};
 
-/// The policy our timestamps are issued under: a sigbox arc, for testing only.
-pub const POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.2.9999");
-
 /// Parses a DER TimeStampReq and checks that any generation would stamp it (algorithm, digest
 /// length, policy). The route calls it before an armed fault is spent on the request.
 pub fn check_request(request_der: &[u8]) -> Result<TimeStampReq, TsaError> {
@@ -45,9 +46,9 @@ pub fn check_request(request_der: &[u8]) -> Result<TimeStampReq, TsaError> {
         TimeStampReq::from_der(request_der).map_err(|e| TsaError::Malformed(e.to_string()))?;
     let alg = req.message_imprint.hash_algorithm.oid;
     let (name, want) = match alg {
-        ID_SHA256 => ("SHA-256", Sha256::output_size()),
-        ID_SHA384 => ("SHA-384", Sha384::output_size()),
-        ID_SHA512 => ("SHA-512", Sha512::output_size()),
+        ID_SHA_256 => ("SHA-256", Sha256::output_size()),
+        ID_SHA_384 => ("SHA-384", Sha384::output_size()),
+        ID_SHA_512 => ("SHA-512", Sha512::output_size()),
         other => return Err(TsaError::UnsupportedHash(other.to_string())),
     };
     let got = req.message_imprint.hashed_message.as_bytes().len();
@@ -59,20 +60,12 @@ pub fn check_request(request_der: &[u8]) -> Result<TimeStampReq, TsaError> {
         });
     }
     if let Some(policy) = req.req_policy
-        && policy != POLICY
+        && policy != SIGBOX_TSA_POLICY
     {
         return Err(TsaError::Policy(policy.to_string()));
     }
     Ok(req)
 }
-
-const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
-const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-const ID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
-const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 
 /// Certificate lifetime: long enough for any test run.
 const CERT_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
@@ -97,7 +90,7 @@ pub enum TsaError {
         want: usize,
     },
     /// A policy we do not issue under.
-    #[error("requested policy {0} is not this TSA's policy {POLICY}")]
+    #[error("requested policy {0} is not this TSA's policy {SIGBOX_TSA_POLICY}")]
     Policy(String),
     /// Building the response failed (our bug).
     #[error("building the timestamp: {0}")]
@@ -121,7 +114,7 @@ struct SigningCertificateV2 {
 struct CriticalEku(ExtendedKeyUsage);
 
 impl der::oid::AssociatedOid for CriticalEku {
-    const OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+    const OID: ObjectIdentifier = formats::oid::ID_CE_EXT_KEY_USAGE;
 }
 
 impl Encode for CriticalEku {
@@ -276,7 +269,7 @@ impl Tsa {
         )?;
         let tst = TstInfo {
             version: TspVersion::V1,
-            policy: POLICY,
+            policy: SIGBOX_TSA_POLICY,
             message_imprint: MessageImprint {
                 hash_algorithm: req.message_imprint.hash_algorithm.clone(),
                 hashed_message: req.message_imprint.hashed_message.clone(),
@@ -294,7 +287,7 @@ impl Tsa {
             econtent: Some(Any::new(Tag::OctetString, tst.to_der()?)?),
         };
         let sha256 = AlgorithmIdentifierOwned {
-            oid: ID_SHA256,
+            oid: ID_SHA_256,
             parameters: None,
         };
         let leaf_der = self.leaf.to_der()?;
@@ -318,7 +311,7 @@ impl Tsa {
         .map_err(cms_err)?;
         signer_info
             .add_signed_attribute(Attribute {
-                oid: ID_SIGNING_CERTIFICATE_V2,
+                oid: ID_AA_SIGNING_CERTIFICATE_V2,
                 values,
             })
             .map_err(cms_err)?;

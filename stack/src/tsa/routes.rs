@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use der::Encode;
+use der::{Decode, Encode};
 use serde::Deserialize;
 
 use super::{Authorities, TsaError};
@@ -49,9 +49,9 @@ fn json_to_der(body: &[u8]) -> Result<Vec<u8>, String> {
         .decode(&req.artifact_hash)
         .map_err(|_| "artifactHash is not base64".to_owned())?;
     let oid = match req.hash_algorithm.to_lowercase().as_str() {
-        "sha256" => super::ID_SHA256,
-        "sha384" => super::ID_SHA384,
-        "sha512" => super::ID_SHA512,
+        "sha256" => formats::oid::ID_SHA_256,
+        "sha384" => formats::oid::ID_SHA_384,
+        "sha512" => formats::oid::ID_SHA_512,
         other => return Err(format!("unsupported hashAlgorithm `{other}`")),
     };
     let policy = req
@@ -63,7 +63,8 @@ fn json_to_der(body: &[u8]) -> Result<Vec<u8>, String> {
         .transpose()?;
     let nonce = req
         .nonce
-        .map(|n| der::asn1::Int::new(&minimal_be(n)))
+        // der writes a u64 as the minimal non-negative INTEGER; read back as the request's Int.
+        .map(|n| n.to_der().and_then(|d| der::asn1::Int::from_der(&d)))
         .transpose()
         .map_err(|e| e.to_string())?;
     let tsq = x509_tsp::TimeStampReq {
@@ -81,17 +82,6 @@ fn json_to_der(body: &[u8]) -> Result<Vec<u8>, String> {
         extensions: None,
     };
     tsq.to_der().map_err(|e| e.to_string())
-}
-
-/// The minimal two's-complement big-endian bytes of a non-negative integer, as DER wants.
-fn minimal_be(n: u64) -> Vec<u8> {
-    let bytes = n.to_be_bytes();
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(7);
-    let mut out = bytes[first..].to_vec();
-    if out[0] & 0x80 != 0 {
-        out.insert(0, 0);
-    }
-    out
 }
 
 async fn get_timestamp_response(
@@ -159,4 +149,28 @@ fn other_digest(request_der: &[u8]) -> Result<Vec<u8>, TsaError> {
     req.message_imprint.hashed_message =
         der::asn1::OctetString::new(other).map_err(|e| TsaError::Internal(e.to_string()))?;
     req.to_der().map_err(|e| TsaError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A nonce is the minimal non-negative DER INTEGER: a 0 byte before a high bit, no more.
+    #[test]
+    fn a_json_nonce_is_a_minimal_der_integer() {
+        for (nonce, want) in [
+            (42u64, vec![42u8]),
+            (128, vec![0, 128]),
+            (256, vec![1, 0]),
+            (u64::MAX, [vec![0], vec![0xff; 8]].concat()),
+        ] {
+            let body = format!(
+                r#"{{"artifactHash":"{}","hashAlgorithm":"sha256","nonce":{nonce}}}"#,
+                B64.encode([0u8; 32])
+            );
+            let tsq =
+                x509_tsp::TimeStampReq::from_der(&json_to_der(body.as_bytes()).unwrap()).unwrap();
+            assert_eq!(tsq.nonce.unwrap().as_bytes(), want.as_slice(), "{nonce}");
+        }
+    }
 }

@@ -3,14 +3,10 @@
 //! Both sides meet at DER bytes: the SPKI and the ECDSA signature.
 
 use der::asn1::BitString;
-use der::oid::ObjectIdentifier;
+use formats::oid::ECDSA_WITH_SHA_256;
 use p256::ecdsa::DerSignature;
 use p256::pkcs8::EncodePublicKey as _;
 use spki::{AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, SignatureBitStringEncoding};
-
-/// ecdsa-with-SHA256 (RFC 5758 §3.2): no parameters.
-pub(crate) const ECDSA_WITH_SHA256: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// A P-256 signing key usable by the `cms` / `x509-cert` builders.
 #[derive(Clone)]
@@ -73,7 +69,7 @@ impl signature::Keypair for EcdsaSigner {
 impl DynSignatureAlgorithmIdentifier for EcdsaSigner {
     fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
         Ok(AlgorithmIdentifierOwned {
-            oid: ECDSA_WITH_SHA256,
+            oid: ECDSA_WITH_SHA_256,
             parameters: None,
         })
     }
