@@ -159,12 +159,7 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            ApiError::internal(self.to_string()).into_response()
-        } else {
-            ApiError::new(status, self.to_string()).into_response()
-        }
+        ApiError::from_status(self.status(), self.to_string()).into_response()
     }
 }
 

@@ -58,6 +58,16 @@ impl ApiError {
         tracing::error!(%message, "internal error");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
+
+    /// A service error's answer: `status` for the client's errors, [`ApiError::internal`] (a
+    /// logged 500) for ours.
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> Self {
+        if status.is_server_error() {
+            Self::internal(message)
+        } else {
+            Self::new(status, message)
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {

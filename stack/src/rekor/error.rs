@@ -134,12 +134,7 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let err = if status.is_server_error() {
-            ApiError::internal(self.to_string())
-        } else {
-            ApiError::new(status, self.to_string())
-        };
+        let err = ApiError::from_status(self.status(), self.to_string());
         match self {
             // Rekor names the existing entry in `Location` too.
             Self::Duplicate { uuid } => {

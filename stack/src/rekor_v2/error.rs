@@ -115,12 +115,7 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let err = if status.is_server_error() {
-            ApiError::internal(self.to_string())
-        } else {
-            ApiError::new(status, self.to_string())
-        };
+        let err = ApiError::from_status(self.status(), self.to_string());
         match self {
             Self::Duplicate { index } => {
                 ([(DUPLICATE_INDEX_HEADER, index.to_string())], err).into_response()
