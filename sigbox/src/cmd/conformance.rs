@@ -11,7 +11,7 @@ pub(crate) struct Args {
     /// A client under test: sigbox, sigstore-python, sigstore-js, sigstore-rs (verifies only),
     /// cosign-v3, cosign-v2, sigstore-go, gitsign (signs git commits), sigstore-rust,
     /// sigstore-java (verifies only), sigbox-lib (the client library in this process), or
-    /// cmd:<path> (a CLI speaking the sigstore-conformance protocol). Repeat for several;
+    /// cmd:PATH (a CLI speaking the sigstore-conformance protocol). Repeat for several;
     /// default: all but sigbox-lib and cmd:, as `tools/install` installs them.
     #[arg(long = "client", value_name = "CLIENT")]
     clients: Vec<String>,

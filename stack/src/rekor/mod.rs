@@ -3,7 +3,7 @@
 //!
 //! Kinds: `hashedrekord` v0.0.1, `dsse` v0.0.1 and `intoto` v0.0.2. One shard per key
 //! generation; entry UUIDs carry the tree ID. The wire forms are [`formats::rekor_v1`]'s: the
-//! core takes and answers those typed values, [`routes`] only decodes and encodes them.
+//! core takes and answers those typed values, [`routes()`] only decodes and encodes them.
 
 mod dsse;
 mod error;

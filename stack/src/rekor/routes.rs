@@ -1,4 +1,5 @@
-//! Rekor v1 HTTP handlers: decode, call [`Rekor`], map errors. Named after Rekor's operation IDs.
+//! Rekor v1 HTTP handlers: decode, call [`super::Shards`], map errors. Named after Rekor's
+//! operation IDs.
 
 use std::sync::Arc;
 
