@@ -387,26 +387,56 @@ fn from_bytes(what: &'static str, bytes: &[u8]) -> Result<Value, ParseError> {
     serde_json::from_slice(bytes).map_err(|source| ParseError::NotJson { what, source })
 }
 
-/// Refuses kinds and versions this log does not take, as Rekor v1 words it.
-fn known(kind: &str, version: &str) -> Result<(), ParseError> {
-    let want = match kind {
-        "hashedrekord" => ("hashedrekord", "0.0.1"),
-        "dsse" => ("dsse", "0.0.1"),
-        "intoto" => ("intoto", "0.0.2"),
-        other => {
-            return Err(ParseError::UnknownKind {
-                kind: other.to_owned(),
+/// The entry kinds this log takes, each at the one version it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `hashedrekord` 0.0.1.
+    HashedRekord,
+    /// `dsse` 0.0.1.
+    Dsse,
+    /// `intoto` 0.0.2.
+    Intoto,
+}
+
+impl Kind {
+    /// The `kind` field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::HashedRekord => "hashedrekord",
+            Self::Dsse => "dsse",
+            Self::Intoto => "intoto",
+        }
+    }
+
+    /// The `apiVersion` field.
+    pub const fn api_version(self) -> &'static str {
+        match self {
+            Self::HashedRekord | Self::Dsse => "0.0.1",
+            Self::Intoto => "0.0.2",
+        }
+    }
+
+    /// Refuses kinds and versions this log does not take, as Rekor v1 words it.
+    fn parse(kind: &str, version: &str) -> Result<Self, ParseError> {
+        let known = match kind {
+            "hashedrekord" => Self::HashedRekord,
+            "dsse" => Self::Dsse,
+            "intoto" => Self::Intoto,
+            other => {
+                return Err(ParseError::UnknownKind {
+                    kind: other.to_owned(),
+                });
+            }
+        };
+        if version != known.api_version() {
+            return Err(ParseError::UnsupportedVersion {
+                kind: known.name(),
+                version: version.to_owned(),
+                want: known.api_version(),
             });
         }
-    };
-    if version != want.1 {
-        return Err(ParseError::UnsupportedVersion {
-            kind: want.0,
-            version: version.to_owned(),
-            want: want.1,
-        });
+        Ok(known)
     }
-    Ok(())
 }
 
 /// `{"apiVersion", "kind", "spec"}` with the keys sorted, as Rekor's canonical JSON.
@@ -451,32 +481,33 @@ impl ProposedEntry {
     /// on the bytes first).
     pub fn from_value(value: Value) -> Result<Self, ParseError> {
         let (kind, version, s) = split(Self::WHAT, value)?;
-        known(&kind, &version)?;
-        Ok(match kind.as_str() {
-            "hashedrekord" => Self::HashedRekord(spec("hashedrekord spec", s)?),
-            "dsse" => Self::Dsse(spec(
+        Ok(match Kind::parse(&kind, &version)? {
+            Kind::HashedRekord => Self::HashedRekord(spec("hashedrekord spec", s)?),
+            Kind::Dsse => Self::Dsse(spec(
                 "dsse spec (want proposedContent with envelope and verifiers)",
                 s,
             )?),
-            _ => Self::Intoto(spec("intoto v0.0.2 spec", s)?),
+            Kind::Intoto => Self::Intoto(spec("intoto v0.0.2 spec", s)?),
         })
+    }
+
+    /// The kind and its version.
+    pub fn kind_of(&self) -> Kind {
+        match self {
+            Self::HashedRekord(_) => Kind::HashedRekord,
+            Self::Dsse(_) => Kind::Dsse,
+            Self::Intoto(_) => Kind::Intoto,
+        }
     }
 
     /// The kind.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::HashedRekord(_) => "hashedrekord",
-            Self::Dsse(_) => "dsse",
-            Self::Intoto(_) => "intoto",
-        }
+        self.kind_of().name()
     }
 
     /// The kind's version.
     pub fn api_version(&self) -> &'static str {
-        match self {
-            Self::HashedRekord(_) | Self::Dsse(_) => "0.0.1",
-            Self::Intoto(_) => "0.0.2",
-        }
+        self.kind_of().api_version()
     }
 
     /// The JSON bytes, keys sorted.
@@ -507,29 +538,30 @@ impl Body {
     /// Reads a body from its bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
         let (kind, version, s) = split(Self::WHAT, from_bytes(Self::WHAT, bytes)?)?;
-        known(&kind, &version)?;
-        Ok(match kind.as_str() {
-            "hashedrekord" => Self::HashedRekord(spec("hashedrekord body", s)?),
-            "dsse" => Self::Dsse(spec("dsse body", s)?),
-            _ => Self::Intoto(spec("intoto body", s)?),
+        Ok(match Kind::parse(&kind, &version)? {
+            Kind::HashedRekord => Self::HashedRekord(spec("hashedrekord body", s)?),
+            Kind::Dsse => Self::Dsse(spec("dsse body", s)?),
+            Kind::Intoto => Self::Intoto(spec("intoto body", s)?),
         })
+    }
+
+    /// The kind and its version.
+    pub fn kind_of(&self) -> Kind {
+        match self {
+            Self::HashedRekord(_) => Kind::HashedRekord,
+            Self::Dsse(_) => Kind::Dsse,
+            Self::Intoto(_) => Kind::Intoto,
+        }
     }
 
     /// The kind.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::HashedRekord(_) => "hashedrekord",
-            Self::Dsse(_) => "dsse",
-            Self::Intoto(_) => "intoto",
-        }
+        self.kind_of().name()
     }
 
     /// The kind's version.
     pub fn api_version(&self) -> &'static str {
-        match self {
-            Self::HashedRekord(_) | Self::Dsse(_) => "0.0.1",
-            Self::Intoto(_) => "0.0.2",
-        }
+        self.kind_of().api_version()
     }
 
     /// The canonical bytes.

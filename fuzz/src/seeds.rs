@@ -55,18 +55,6 @@ pub fn statement(artifact: &[u8]) -> Vec<u8> {
     .into_bytes()
 }
 
-/// DSSE's pre-authentication encoding.
-fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "DSSEv1 {} {payload_type} {} ",
-        payload_type.len(),
-        payload.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(payload);
-    out
-}
-
 /// `key`'s ASN.1 DER signature over `message` (ECDSA P-256, SHA-256).
 pub fn der_sig(key: &SigningKey, message: &[u8]) -> Vec<u8> {
     let sig: DerSignature = key.sign(message);
@@ -94,7 +82,7 @@ pub fn v1_dsse(key: &SigningKey, statement: &[u8]) -> Value {
     let envelope = json!({
         "payload": B64.encode(statement),
         "payloadType": IN_TOTO,
-        "signatures": [{"sig": B64.encode(der_sig(key, &pae(IN_TOTO, statement)))}],
+        "signatures": [{"sig": B64.encode(der_sig(key, &formats::dsse::pae(IN_TOTO, statement)))}],
     });
     json!({
         "apiVersion": "0.0.1",
@@ -108,7 +96,7 @@ pub fn v1_dsse(key: &SigningKey, statement: &[u8]) -> Value {
 
 /// Rekor v1 `intoto` v0.0.2 (cosign's attestations): payload and signature base64 twice.
 pub fn v1_intoto(key: &SigningKey, statement: &[u8]) -> Value {
-    let sig = B64.encode(der_sig(key, &pae(IN_TOTO, statement)));
+    let sig = B64.encode(der_sig(key, &formats::dsse::pae(IN_TOTO, statement)));
     let envelope = json!({
         "payload": B64.encode(statement),
         "payloadType": IN_TOTO,
@@ -163,7 +151,7 @@ pub fn v2_dsse(key: &SigningKey, statement: &[u8]) -> Value {
         "envelope": {
             "payload": B64.encode(statement),
             "payloadType": IN_TOTO,
-            "signatures": [{"sig": B64.encode(der_sig(key, &pae(IN_TOTO, statement))), "keyid": ""}],
+            "signatures": [{"sig": B64.encode(der_sig(key, &formats::dsse::pae(IN_TOTO, statement))), "keyid": ""}],
         },
         "verifiers": [{
             "publicKey": {"rawBytes": B64.encode(key_der(key))},

@@ -126,25 +126,13 @@ impl Api {
     }
 }
 
-fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "DSSEv1 {} {} {} ",
-        payload_type.len(),
-        payload_type,
-        payload.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(payload);
-    out
-}
-
 /// A DER TimeStampReq over SHA-256 of `data`, with a fixed nonce, asking for the certificate.
 fn timestamp_request(data: &[u8]) -> Vec<u8> {
     let req = x509_tsp::TimeStampReq {
         version: x509_tsp::TspVersion::V1,
         message_imprint: x509_tsp::MessageImprint {
             hash_algorithm: spki::AlgorithmIdentifierOwned {
-                oid: der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
+                oid: formats::oid::ID_SHA_256,
                 parameters: None,
             },
             hashed_message: der::asn1::OctetString::new(Sha256::digest(data).to_vec()).unwrap(),
@@ -261,7 +249,7 @@ async fn produce() -> BTreeMap<String, Vec<u8>> {
     let envelope = json!({
         "payload": B64.encode(STATEMENT_BY_HAND),
         "payloadType": "application/vnd.in-toto+json",
-        "signatures": [{"sig": B64.encode(key.sign(&pae("application/vnd.in-toto+json", STATEMENT_BY_HAND)))}],
+        "signatures": [{"sig": B64.encode(key.sign(&formats::dsse::pae("application/vnd.in-toto+json", STATEMENT_BY_HAND)))}],
     });
     let dsse = json!({
         "apiVersion": "0.0.1",
