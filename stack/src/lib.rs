@@ -106,6 +106,16 @@ impl PublicUrl {
         if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
             return Err(bad("give no user or password"));
         }
+        // `http::Uri` takes any digits as a port (and then reports none): check the text.
+        if let Some((_, port)) = uri.authority().and_then(|a| a.as_str().rsplit_once(':'))
+            && !port.contains(']')
+            && !port.parse::<u16>().is_ok_and(|p| p > 0)
+        {
+            return Err(bad("the port must be 1 to 65535"));
+        }
+        if url.contains('#') {
+            return Err(bad("give no fragment"));
+        }
         Ok(Self {
             url: url.trim_end_matches('/').to_owned(),
             host: host
@@ -663,8 +673,14 @@ mod tests {
             ("http://sigbox.test/?q=1", "query"),
             ("http://user:pw@sigbox.test", "password"),
             ("http://", "URL"),
+            ("https://sigbox.test:99999", "port"),
+            ("http://sigbox.test:0", "port"),
+            ("http://sigbox.test#frag", "fragment"),
         ] {
-            let e = PublicUrl::parse(bad).err().unwrap().to_string();
+            let e = PublicUrl::parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} was taken"))
+                .to_string();
             assert!(e.contains(bad) && e.contains(why), "{bad}: {e}");
         }
     }
