@@ -191,7 +191,8 @@ mod tests {
     #[tokio::test]
     async fn proofs_verify_and_a_wrong_leaf_does_not() {
         let tmp = tempfile::tempdir().unwrap();
-        let log = Log::open(LogName::Ctlog(0), tmp.path()).unwrap();
+        // Inside the temporary directory: the kept head (`log.head`) sits beside the log.
+        let log = Log::open(LogName::Ctlog(0), &tmp.path().join("log")).unwrap();
         for i in 0..5u8 {
             log.append(entry(i)).await.unwrap();
         }
