@@ -120,6 +120,20 @@ fn verify<T: Role + serde::Serialize>(root: &Root, meta: &Meta<T>) -> Result<(),
         .map_err(|e| format!("tuf: {}: signatures: {e}", meta.path.display()))
 }
 
+/// The metadata file at `path` that its parent lists with `length` and `hashes`: read,
+/// matched against them, and its signatures verified against `root`.
+fn listed_file<T: Role + serde::Serialize + DeserializeOwned>(
+    root: &Root,
+    path: PathBuf,
+    length: Option<u64>,
+    hashes: Option<&Hashes>,
+) -> Result<Meta<T>, String> {
+    let meta: Meta<T> = read_meta(path)?;
+    matches(&meta.path, &meta.bytes, length, hashes)?;
+    verify(root, &meta)?;
+    Ok(meta)
+}
+
 /// `bytes` against a length and hashes their parent gives (either may be absent for
 /// snapshot-listed files, TUF spec §4.4).
 fn matches(
@@ -178,28 +192,24 @@ fn check_tuf(dir: &Path) -> Vec<Finding> {
             .meta
             .get("snapshot.json")
             .ok_or("tuf: timestamp.json lists no snapshot.json")?;
-        let snapshot: Meta<Snapshot> = read_meta(versioned(listed.version, "snapshot.json"))?;
-        matches(
-            &snapshot.path,
-            &snapshot.bytes,
+        let snapshot: Meta<Snapshot> = listed_file(
+            &root,
+            versioned(listed.version, "snapshot.json"),
             listed.length,
             listed.hashes.as_ref(),
         )?;
-        verify(&root, &snapshot)?;
         let listed = snapshot
             .signed
             .signed
             .meta
             .get("targets.json")
             .ok_or("tuf: the snapshot lists no targets.json")?;
-        let targets: Meta<Targets> = read_meta(versioned(listed.version, "targets.json"))?;
-        matches(
-            &targets.path,
-            &targets.bytes,
+        let targets: Meta<Targets> = listed_file(
+            &root,
+            versioned(listed.version, "targets.json"),
             listed.length,
             listed.hashes.as_ref(),
         )?;
-        verify(&root, &targets)?;
         Ok::<_, String>((timestamp, snapshot, targets))
     })();
     let (timestamp, snapshot, targets) = match chain {
