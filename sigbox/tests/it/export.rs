@@ -172,6 +172,8 @@ fn printed_cosign_sigstore_go_and_gitsign_lines_run_as_printed() {
                 .env("PATH", path)
                 .env("TOKEN", &token)
                 .env("HOME", work.path())
+                // The lines' `mktemp -d` then lands in the test's directory, removed with it.
+                .env("TMPDIR", work.path())
                 .env_remove("SIGSTORE_ID_TOKEN")
                 .env_remove("TUF_ROOT")
                 // git, for gitsign's lines: nothing of the machine's configuration.

@@ -152,8 +152,11 @@ attack(
 # And the honest repository is accepted, so the refusals above are the attacks'.
 attack_free = tempfile.mkdtemp()
 server, url = serve(new_repo)
-u = updater(attack_free, url)
-u.refresh()
-print("honest root version", u._trusted_set.root.version)
-server.shutdown()
+try:
+    u = updater(attack_free, url)
+    u.refresh()
+    print("honest root version", u._trusted_set.root.version)
+finally:
+    server.shutdown()
+    shutil.rmtree(attack_free)
 sys.exit(1 if failures else 0)
