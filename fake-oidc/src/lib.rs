@@ -24,8 +24,11 @@
 //! | POST | `/token` | form: `authorization_code` or device-code grant; JSON: a [`MintRequest`] |
 //! | POST | `/device/code` | device authorization request (RFC 8628 §3.1), approved at once |
 //! | GET | `/device` | the verification page (nothing to do: codes are already approved) |
+//! | POST | `/ci/{provider}/job` | a CI job's ambient credentials and variables (see `ci`) |
+//! | GET | `/ci/github-actions/idtoken` | GitHub Actions' token request (see `ci`) |
 
 mod authorize;
+mod ci;
 mod device;
 mod discovery;
 mod jwks;
@@ -45,6 +48,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 pub use authorize::CODE_LIFETIME_SECS;
+pub use ci::{CiError, GITLAB_TOKEN_VARIABLE, GithubJob, GitlabJob, JobEnv, PROVIDERS};
 pub use device::{DEVICE_CODE_LIFETIME_SECS, DEVICE_POLL_INTERVAL_SECS};
 pub use token::{
     ClaimArgError, DEFAULT_AUDIENCE, DEFAULT_EMAIL, DEFAULT_LIFETIME_SECS, MintError, MintRequest,
@@ -232,6 +236,8 @@ impl Issuer {
             .route("/token", post(token_endpoint::token))
             .route("/device/code", post(device::device_authorization))
             .route("/device", get(device::verification_page))
+            .route("/ci/{provider}/job", post(ci::job))
+            .route("/ci/github-actions/idtoken", get(ci::github_id_token))
             .with_state(self.clone())
     }
 

@@ -244,8 +244,8 @@ pub(crate) fn spiffe_trust_domain(issuer_url: &str) -> String {
 }
 
 // Fixed, plausible values for the CI presets. Digests are 40-hex like git SHA-1s.
-const GIT_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-const CONFIG_SHA: &str = "89abcdef0123456789abcdef0123456789abcdef";
+pub(crate) const GIT_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+pub(crate) const CONFIG_SHA: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
 /// The preset's default `sub` and its other claims (ordered for readability only; the claim
 /// set is a map).
@@ -259,72 +259,18 @@ fn preset_claims(req: &MintRequest, iss: &str) -> (String, Vec<(&'static str, Va
             )
         }
         // Claim names and value shapes (all strings, as GitHub sends them) per GitHub's OIDC
-        // token reference and Fulcio's github-workflow provider (config/identity/config.yaml).
+        // token reference and Fulcio's github-workflow provider (config/identity/config.yaml);
+        // the default job of `crate::ci`, so that its ambient tokens and this preset agree.
         Preset::GithubActions => {
-            let repo = "octo-org/octo-repo";
-            let r#ref = "refs/heads/main";
-            let workflow_ref = format!("{repo}/.github/workflows/release.yml@{ref}");
-            (
-                format!("repo:{repo}:ref:{ref}"),
-                vec![
-                    ("actor", "octocat".into()),
-                    ("actor_id", "583231".into()),
-                    ("base_ref", "".into()),
-                    ("event_name", "push".into()),
-                    ("head_ref", "".into()),
-                    ("job_workflow_ref", workflow_ref.clone().into()),
-                    ("job_workflow_sha", CONFIG_SHA.into()),
-                    ("ref", r#ref.into()),
-                    ("ref_protected", "true".into()),
-                    ("ref_type", "branch".into()),
-                    ("repository", repo.into()),
-                    ("repository_id", "123456789".into()),
-                    ("repository_owner", "octo-org".into()),
-                    ("repository_owner_id", "987654321".into()),
-                    ("repository_visibility", "public".into()),
-                    ("run_attempt", "1".into()),
-                    ("run_id", "1234567890".into()),
-                    ("run_number", "42".into()),
-                    ("runner_environment", "github-hosted".into()),
-                    ("sha", GIT_SHA.into()),
-                    ("workflow", "Release".into()),
-                    ("workflow_ref", workflow_ref.into()),
-                    ("workflow_sha", CONFIG_SHA.into()),
-                ],
-            )
+            let job = crate::ci::GithubJob::default().resolve();
+            (job.subject(), job.claims())
         }
         // Fulcio's gitlab-pipeline provider reads ci_config_ref_uri, ci_config_sha,
         // runner_environment, project_path, sha, ref_type, ref, project_id, namespace_path,
         // namespace_id, pipeline_source, job_id, project_visibility (and environment, optional).
         Preset::GitlabCi => {
-            let project = "octo-group/octo-project";
-            (
-                format!("project_path:{project}:ref_type:branch:ref:main"),
-                vec![
-                    (
-                        "ci_config_ref_uri",
-                        format!("gitlab.com/{project}//.gitlab-ci.yml@refs/heads/main").into(),
-                    ),
-                    ("ci_config_sha", CONFIG_SHA.into()),
-                    ("job_id", "302".into()),
-                    ("namespace_id", "4243".into()),
-                    ("namespace_path", "octo-group".into()),
-                    ("pipeline_id", "1212".into()),
-                    ("pipeline_source", "push".into()),
-                    ("project_id", "42".into()),
-                    ("project_path", project.into()),
-                    ("project_visibility", "public".into()),
-                    ("ref", "main".into()),
-                    ("ref_path", "refs/heads/main".into()),
-                    ("ref_protected", "true".into()),
-                    ("ref_type", "branch".into()),
-                    ("runner_environment", "gitlab-hosted".into()),
-                    ("runner_id", "1".into()),
-                    ("sha", GIT_SHA.into()),
-                    ("user_id", "1".into()),
-                    ("user_login", "octocat".into()),
-                ],
-            )
+            let job = crate::ci::GitlabJob::default().resolve();
+            (job.subject(), job.claims())
         }
         // Fulcio's buildkite-job provider reads organization_slug, pipeline_slug, build_number,
         // job_id, runner_environment, build_commit, build_source.

@@ -257,6 +257,37 @@ fn write_seed_corpus() {
     let spiffe = json!({"iss": "${ISS}", "aud": "sigstore", "sub": "spiffe://127.0.0.1/ns/x", "exp": now + 600});
     c.route(j, "signed-spiffe", 2, format!("{header}\n{spiffe}"));
 
+    // The CI endpoints: jobs, and the token request with a request token the stack issued.
+    let ci = "ci_requests";
+    c.route(ci, "github-default", 0, "{}");
+    c.route(
+        ci,
+        "github-tag",
+        0,
+        json!({"repository": "o/r", "ref": "refs/tags/v1", "event_name": "release", "environment": "prod"}).to_string(),
+    );
+    c.route(ci, "gitlab-default", 1, "{}");
+    c.route(
+        ci,
+        "gitlab-tag",
+        1,
+        json!({"project_path": "g/s/p", "ref": "v1", "ref_type": "tag"}).to_string(),
+    );
+    let job = h
+        .stack()
+        .oidc()
+        .github_job(fake_oidc::GithubJob::default())
+        .unwrap();
+    let request_token = &job.env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
+    c.route(
+        ci,
+        "token-request",
+        2,
+        format!("bearer {request_token}\napi-version=2.0&audience=sigstore"),
+    );
+    c.route(ci, "token-request-own", 3, "{}\napi-version=2.0&audience=sigstore");
+    c.route(ci, "token-request-no-audience", 3, "{\"ref\": \"refs/pull/1/merge\", \"event_name\": \"pull_request\"}\n");
+
     // The CT log: a certificate's chain with and without its root, a precertificate's, queries.
     let chain: Vec<Vec<u8>> = chain3.iter().map(|p| pem_to_der(p)).collect();
     let b64 = |ders: &[Vec<u8>]| {

@@ -35,6 +35,9 @@ enum Command {
     Rotate(cmd::rotate::Args),
     /// Print an OIDC identity token from the running stack's fake issuer.
     Token(cmd::token::Args),
+    /// Print the `export` lines of a CI job (github-actions, gitlab-ci) whose ambient
+    /// credentials come from the running stack: `eval "$(sigbox env github-actions)"`.
+    Env(cmd::env::Args),
     /// Check a state directory offline: every log against its last signed checkpoint, the
     /// TUF metadata against its targets. Exit 1 when anything is wrong.
     Fsck(cmd::fsck::Args),
@@ -61,6 +64,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Up(args) => cmd::up::run(args),
         Command::Token(args) => cmd::token::run(args),
+        Command::Env(args) => cmd::env::run(args),
         Command::Fsck(args) => cmd::fsck::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Sign(args) => cmd::sign::run(args),

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod conformance;
+pub(crate) mod env;
 pub(crate) mod export;
 pub(crate) mod fsck;
 pub(crate) mod rotate;

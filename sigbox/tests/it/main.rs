@@ -1,5 +1,6 @@
 //! The `sigbox` binary, driven as a user would: one test binary, one module per command.
 
+mod ambient;
 mod client;
 mod cosign_image;
 mod crash;
