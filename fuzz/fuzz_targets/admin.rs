@@ -30,6 +30,9 @@ fn would_rotate(body: &[u8]) -> bool {
 /// Uses each service once at the clock's instant; each must answer without a 5xx (an armed
 /// fault may make it refuse or lie, never fail).
 fn probe(h: &Harness) {
+    // An outage answers for a service on purpose (a 503, a cut body, a minute's wait): the
+    // probe is about what the faults and the clock do, so any armed outage goes first.
+    h.stack().faults().clear_outages();
     let json = (header::CONTENT_TYPE, "application/json");
     let post = |path: &str, headers: &[(header::HeaderName, &str)], body: Vec<u8>| {
         if let Some(req) = request(Method::POST, path, headers, body) {

@@ -13,6 +13,7 @@ pub mod generations;
 pub mod http;
 pub mod keys;
 mod log;
+mod outage;
 mod pubkey;
 pub mod rekor;
 pub mod rekor_v2;
@@ -532,7 +533,7 @@ impl Stack {
         self.services.rotate(kind)
     }
 
-    /// Faults on demand: arm one for the next N requests.
+    /// Faults and outages on demand: arm one for the next N requests.
     pub fn faults(&self) -> &faults::Faults {
         &self.services.faults
     }

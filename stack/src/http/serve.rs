@@ -17,7 +17,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt;
 
 use super::error::ApiError;
@@ -103,6 +103,41 @@ pub(crate) async fn reserved_routes_only(request: Request, next: Next) -> Respon
     next.run(request).await
 }
 
+/// Put in a response's extensions, it makes the server send nothing and close the connection
+/// instead, as a crashed server or a proxy that dropped the request would (hyper closes a
+/// connection whose service fails). Served in process (`Router::oneshot`) there is no
+/// connection to close, and the response is delivered as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hangup;
+
+impl std::fmt::Display for Hangup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("closing the connection without an answer, on purpose")
+    }
+}
+
+impl std::error::Error for Hangup {}
+
+/// The router never fails; tower's `map_result` wants the conversion all the same.
+impl From<std::convert::Infallible> for Hangup {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+/// In every request's extensions: resolves once the server has stopped accepting, so a
+/// handler that waits on purpose (a slow outage) stops waiting, and a stop, which lets
+/// requests in flight finish, is not held up by it.
+#[derive(Debug, Clone)]
+pub(crate) struct Stopping(watch::Receiver<()>);
+
+impl Stopping {
+    /// Waits until the server stops (the sender, which never sends, is dropped then).
+    pub(crate) async fn wait(mut self) {
+        while self.0.changed().await.is_ok() {}
+    }
+}
+
 /// Serves `app` on `listener` until `stop` resolves, then lets requests in flight finish.
 pub(crate) async fn serve(
     listener: TcpListener,
@@ -114,6 +149,7 @@ pub(crate) async fn serve(
     let general = Arc::new(Semaphore::new(limits.max_connections - reserved));
     let reserve = Arc::new(Semaphore::new(reserved));
     let graceful = GracefulShutdown::new();
+    let (stopped, stopping) = watch::channel(());
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
@@ -141,10 +177,19 @@ pub(crate) async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = app.clone().map_request(move |mut request: Request<_>| {
-            request.extensions_mut().insert(scope);
-            request
-        });
+        let stopping = Stopping(stopping.clone());
+        let service = app
+            .clone()
+            .map_request(move |mut request: Request<_>| {
+                request.extensions_mut().insert(scope);
+                request.extensions_mut().insert(stopping.clone());
+                request
+            })
+            .map_result(|answered| match answered {
+                Ok(response) if response.extensions().get::<Hangup>().is_some() => Err(Hangup),
+                Ok(response) => Ok(response),
+                Err(never) => match never {},
+            });
         let connection = graceful
             .watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
         tokio::spawn(async move {
@@ -154,6 +199,7 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
+    drop(stopped);
     graceful.shutdown().await;
 }
 

@@ -1,5 +1,6 @@
 //! `/admin/...`: clock control, rotation and faults on demand, behind the admin token.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Services;
+use crate::faults::{ArmedOutage, Fault, FaultName, Faults, Outage, Parameters};
 use crate::http::ApiError;
 
 pub(crate) fn routes(services: Arc<Services>) -> Router {
@@ -154,36 +156,59 @@ async fn rotate(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Arm {
-    /// A fault's name, e.g. `fulcio-omit-sct`.
+    /// A fault's or an outage's name, e.g. `fulcio-omit-sct`, `rekor-unavailable`.
     fault: String,
     /// How many of the next requests it hits (default 1; 0 disarms it).
     #[serde(default = "one")]
     count: u32,
+    /// A `*-rate-limited` outage's `Retry-After`, in seconds (default 1).
+    retry_after_secs: Option<u32>,
+    /// How long a `*-slow` outage holds the answer back, in milliseconds (default 60000).
+    delay_ms: Option<u64>,
 }
 
 fn one() -> u32 {
     1
 }
 
-async fn list_faults(
-    State(services): State<Arc<Services>>,
-) -> Json<std::collections::BTreeMap<crate::faults::Fault, u32>> {
-    Json(services.faults.armed())
+/// What is armed: `{"tsa-other-digest": 3, "fulcio-slow": {"count": 1, "delay_ms": 300}}`,
+/// a fault with its count, an outage with its count and parameters.
+#[derive(Serialize)]
+struct Armed {
+    #[serde(flatten)]
+    faults: BTreeMap<Fault, u32>,
+    #[serde(flatten)]
+    outages: BTreeMap<Outage, ArmedOutage>,
+}
+
+fn armed(faults: &Faults) -> Json<Armed> {
+    Json(Armed {
+        faults: faults.armed(),
+        outages: faults.outages(),
+    })
+}
+
+async fn list_faults(State(services): State<Arc<Services>>) -> Json<Armed> {
+    armed(&services.faults)
 }
 
 async fn arm_fault(
     State(services): State<Arc<Services>>,
     body: Result<Json<Arm>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<std::collections::BTreeMap<crate::faults::Fault, u32>>, ApiError> {
+) -> Result<Json<Armed>, ApiError> {
     let Json(body) = body?;
-    let fault: crate::faults::Fault = body.fault.parse().map_err(ApiError::bad_request)?;
-    services.faults.arm(fault, body.count);
-    Ok(Json(services.faults.armed()))
+    let parameters = Parameters {
+        retry_after_secs: body.retry_after_secs,
+        delay_ms: body.delay_ms,
+    };
+    body.fault
+        .parse::<FaultName>()
+        .and_then(|name| name.arm(&services.faults, body.count, parameters))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(armed(&services.faults))
 }
 
-async fn clear_faults(
-    State(services): State<Arc<Services>>,
-) -> Json<std::collections::BTreeMap<crate::faults::Fault, u32>> {
+async fn clear_faults(State(services): State<Arc<Services>>) -> Json<Armed> {
     services.faults.clear();
-    Json(services.faults.armed())
+    armed(&services.faults)
 }

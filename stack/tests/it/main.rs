@@ -6,6 +6,7 @@ mod faults;
 mod fulcio;
 mod fulcio_python;
 mod golden;
+mod outage;
 mod real_clients;
 mod rekor_python;
 mod rekor_v1;
