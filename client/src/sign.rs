@@ -194,35 +194,82 @@ struct Http {
     client: reqwest::blocking::Client,
 }
 
+/// Tries of one request, the first included, while the service answers as an outage would.
+const ATTEMPTS: u32 = 3;
+/// The longest `Retry-After` we wait for; longer asks are refused as errors.
+const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Http {
     /// The text of a 2xx answer to a POST of JSON bytes.
     fn post(&self, who: &'static str, url: &str, body: Vec<u8>) -> Result<String, SignError> {
-        let sent = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .body(body)
-            .send();
-        Self::answer(who, "POST", url, sent)
+        let (status, body) = self.exchange(who, "POST", url, || {
+            self.client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body.clone())
+        })?;
+        Self::answer(who, url, status, &body)
     }
 
     /// The text of a 2xx answer to a GET.
     fn get(&self, who: &'static str, url: &str) -> Result<String, SignError> {
-        Self::answer(who, "GET", url, self.client.get(url).send())
+        let (status, body) = self.exchange(who, "GET", url, || self.client.get(url))?;
+        Self::answer(who, url, status, &body)
+    }
+
+    /// Sends the request `build` makes and reads its answer, trying again (up to [`ATTEMPTS`]
+    /// in all) when the service answers 429 or 502-504, which say "later" (after its
+    /// `Retry-After`, else 1 s, then 2 s), or the connection drops before the whole answer
+    /// came. A timeout is not retried: a service that slow would only be waited on again.
+    fn exchange(
+        &self,
+        who: &'static str,
+        method: &str,
+        url: &str,
+        build: impl Fn() -> reqwest::blocking::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), SignError> {
+        let mut attempt = 1;
+        loop {
+            let last = attempt == ATTEMPTS;
+            let answer = build().send().and_then(|resp| {
+                let status = resp.status();
+                let retry_after = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                    .map(std::time::Duration::from_secs);
+                Ok((status, retry_after, resp.bytes()?.to_vec()))
+            });
+            let wait = match &answer {
+                Err(e) if !last && !e.is_timeout() => {
+                    tracing::info!(%url, error = %e, attempt, "{who}: retrying");
+                    None
+                }
+                Err(e) => return Err(service(who, format!("{method} {url}: {e}"))),
+                Ok((status, retry_after, _))
+                    if !last
+                        && matches!(status.as_u16(), 429 | 502 | 503 | 504)
+                        && retry_after.is_none_or(|w| w <= MAX_RETRY_AFTER) =>
+                {
+                    tracing::info!(%url, %status, attempt, "{who}: retrying");
+                    *retry_after
+                }
+                Ok((status, _, body)) => return Ok((*status, body.clone())),
+            };
+            std::thread::sleep(wait.unwrap_or(std::time::Duration::from_secs(u64::from(attempt))));
+            attempt += 1;
+        }
     }
 
     /// The body of a 2xx answer; otherwise the status and the service's `message` (or body).
     fn answer(
         who: &'static str,
-        method: &str,
         url: &str,
-        sent: reqwest::Result<reqwest::blocking::Response>,
+        status: reqwest::StatusCode,
+        body: &[u8],
     ) -> Result<String, SignError> {
-        let resp = sent.map_err(|e| service(who, format!("{method} {url}: {e}")))?;
-        let status = resp.status();
-        let text = resp
-            .text()
-            .map_err(|e| service(who, format!("reading the answer from {url}: {e}")))?;
+        let text = String::from_utf8(body.to_vec())
+            .map_err(|e| service(who, format!("the answer from {url} is not UTF-8: {e}")))?;
         if !status.is_success() {
             let message = serde_json::from_str::<Refusal>(&text)
                 .map(|r| r.message)
@@ -627,17 +674,12 @@ fn timestamp(
     }
     .to_der()
     .map_err(|e| SignError::Crypto(format!("timestamp request: {e}")))?;
-    let resp = http
-        .client
-        .post(url)
-        .header("content-type", "application/timestamp-query")
-        .body(request)
-        .send()
-        .map_err(|e| service("TSA", format!("POST {url}: {e}")))?;
-    let status = resp.status();
-    let body = resp
-        .bytes()
-        .map_err(|e| service("TSA", format!("reading the answer: {e}")))?;
+    let (status, body) = http.exchange("TSA", "POST", url, || {
+        http.client
+            .post(url)
+            .header("content-type", "application/timestamp-query")
+            .body(request.clone())
+    })?;
     if !status.is_success() {
         return Err(service(
             "TSA",

@@ -66,7 +66,24 @@ pub struct Trust {
 /// Loads the trust material from the TUF repository at `mirror` (metadata at `mirror/`,
 /// targets at `mirror/targets/`), starting from `root` (a `root.json` the caller trusts) and
 /// keeping metadata in `datastore`.
+///
+/// The whole refresh has [`LOAD_DEADLINE`]: a repository that answers too slowly is an error,
+/// however many of its requests each would have waited out their own timeout.
 pub async fn load(mirror: &str, root: &[u8], datastore: &Path) -> Result<Trust, TufError> {
+    tokio::time::timeout(LOAD_DEADLINE, load_within(mirror, root, datastore))
+        .await
+        .unwrap_or_else(|_| {
+            Err(TufError(format!(
+                "the TUF repository at {mirror} did not answer within {} s",
+                LOAD_DEADLINE.as_secs()
+            )))
+        })
+}
+
+/// How long a TUF refresh may take in all.
+pub const LOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn load_within(mirror: &str, root: &[u8], datastore: &Path) -> Result<Trust, TufError> {
     let err = |what: &str, e: &dyn std::fmt::Display| TufError(format!("{what}: {e}"));
     let base = Url::parse(&format!("{}/", mirror.trim_end_matches('/')))
         .map_err(|e| err("mirror URL", &e))?;
