@@ -33,6 +33,31 @@ pub enum Status {
     NotApplicable(String),
 }
 
+/// What a client did under an outage (`outage/*`), beside whether that was what is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// It signed (or verified): it retried, or waited, until the service answered.
+    Succeeded,
+    /// It gave up with an error of its own, before the runner's limit.
+    Failed,
+    /// The runner stopped it at its limit.
+    Hung,
+    /// It died: a signal, or its runtime's crash report (a traceback, a panic).
+    Crashed,
+}
+
+impl Behaviour {
+    /// The word in a table cell.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "error",
+            Self::Hung => "hung",
+            Self::Crashed => "crashed",
+        }
+    }
+}
+
 /// One client in one scenario.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -48,6 +73,8 @@ pub struct Case {
     pub output: String,
     /// How long the client took.
     pub time: Duration,
+    /// Under an outage, what it did (the cell shows it, with the time).
+    pub behaviour: Option<Behaviour>,
 }
 
 impl Case {
@@ -56,8 +83,21 @@ impl Case {
         matches!(self.status, Status::Unexpected | Status::Fixed(_))
     }
 
-    /// The table cell.
-    fn cell(&self) -> &'static str {
+    /// The table cell: the status, and under an outage what the client did and how long it
+    /// took.
+    fn cell(&self) -> String {
+        match self.behaviour {
+            Some(b) => format!(
+                "{} ({} {:.1} s)",
+                self.status_cell(),
+                b.as_str(),
+                self.time.as_secs_f64()
+            ),
+            None => self.status_cell().to_owned(),
+        }
+    }
+
+    fn status_cell(&self) -> &'static str {
         match (&self.status, self.want) {
             (Status::Ok, Want::Pass) => "pass",
             (Status::Ok, Want::Fail) => "refused",
@@ -176,10 +216,11 @@ impl Report {
             .into_iter()
             .map(|s| {
                 let mut row = vec![s.to_owned()];
-                row.extend(self.clients.iter().map(|c| {
-                    self.case(c, s)
-                        .map_or_else(|| "-".to_owned(), |case| case.cell().to_owned())
-                }));
+                row.extend(
+                    self.clients
+                        .iter()
+                        .map(|c| self.case(c, s).map_or_else(|| "-".to_owned(), Case::cell)),
+                );
                 row
             })
             .collect()
@@ -260,7 +301,15 @@ impl Report {
                 the client (below: a verify-only client signs nothing, and verifies in \
                 `fault/*` and `rotate/*` what the first signing client signed; a client that \
                 signs git commits verifies no Sigstore bundle, and the other way round), or \
-                the fault is one Rekor v2 has nothing for.\n\n";
+                the fault is one Rekor v2 has nothing for, or the client did not call the \
+                service an outage took down. `outage/<service>-<kind>`: the service answers \
+                one request with a 429 (`Retry-After: 1`), a 503, a closed connection or half \
+                an answer, or answers every request 60 s late; each client signs (for TUF: \
+                verifies through TUF) under it, and the cell says what it did and in how long: \
+                `succeeded`, `error` (gave up with an error of its own), `hung` (stopped by the \
+                runner at 45 s) or `crashed` (a signal, or its runtime's crash report). `pass` \
+                there: through a 429 or a 503 it retried and signed; under the others it did \
+                not hang or crash.\n\n";
         let _ = writeln!(out, "| scenario | {} |", self.clients.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(self.clients.len()));
         for row in self.rows() {
@@ -420,6 +469,7 @@ mod tests {
             status,
             output: "out <&>\u{1b}[0m".into(),
             time: Duration::from_millis(5),
+            behaviour: None,
         }
     }
 

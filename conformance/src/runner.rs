@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 use stack::Stack;
-use stack::faults::Fault;
+use stack::faults::{Effect, Fault, Outage, OutageKind, Service};
 use stack::generations::Kind;
 use stack::tuf::TrustFiles;
 
 use crate::clients::{Client, Outcome, SignKind, SignRequest, Signs, Tamper, VerifyRequest};
 use crate::expect::Expectations;
-use crate::report::{Case, Report, Status, Want};
+use crate::report::{Behaviour, Case, Report, Status, Want};
 
 /// The identity every token carries (the fake issuer's default email).
 const IDENTITY: &str = fake_oidc::DEFAULT_EMAIL;
@@ -24,6 +24,64 @@ const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
 /// How many requests a TUF fault is armed for in its case: every `timestamp.json` the client
 /// fetches then is the faulty one, retries included (the fault is cleared after the case).
 const TUF_FAULT_ARMED: u32 = 1000;
+
+/// How long a client may take over an outage case (`outage/*`) before the runner stops it as
+/// hung: past the 30 s timeouts clients commonly set, so a client that times out on its own
+/// is told apart from one that waits on.
+const OUTAGE_LIMIT: Duration = Duration::from_secs(45);
+/// How long a `slow` outage holds an answer back: past [`OUTAGE_LIMIT`].
+const SLOW_DELAY: Duration = Duration::from_secs(60);
+
+/// What an outage row arms: one bad answer (the next request is honest), or for `slow` every
+/// answer of the service for the row's length.
+fn outage_effect(kind: OutageKind) -> Effect {
+    match kind {
+        OutageKind::RateLimited => Effect::RateLimited {
+            retry_after_secs: Effect::DEFAULT_RETRY_AFTER_SECS,
+        },
+        OutageKind::Unavailable => Effect::Unavailable,
+        OutageKind::Reset => Effect::Reset,
+        OutageKind::Truncated => Effect::Truncated,
+        OutageKind::Slow => Effect::Slow { delay: SLOW_DELAY },
+    }
+}
+
+/// Whether `b` is how a client should meet an outage of `kind`: through a 429 or a 503 it
+/// retries (the next answer is honest, and a 429 says when); a reset, a cut-off answer or a
+/// service too slow it survives, by a retry or an error of its own, without hanging or dying.
+fn handled(kind: OutageKind, b: Behaviour) -> bool {
+    match kind {
+        OutageKind::RateLimited | OutageKind::Unavailable => b == Behaviour::Succeeded,
+        OutageKind::Reset | OutageKind::Truncated | OutageKind::Slow => {
+            matches!(b, Behaviour::Succeeded | Behaviour::Failed)
+        }
+    }
+}
+
+/// What a client's outcome says it did; `time` past the limit is a hang even for a client the
+/// runner could not stop (one in process).
+fn behaviour(out: &Outcome, time: Duration) -> Behaviour {
+    // The runtimes' own reports of an unhandled error: Python, Rust, Go, Java, Node.
+    const CRASHES: [&str; 6] = [
+        "Traceback (most recent call last)",
+        "panicked at",
+        "\npanic: ",
+        "goroutine 1 [",
+        "Exception in thread \"main\"",
+        "UnhandledPromiseRejection",
+    ];
+    if out.output.contains(crate::clients::HUNG) || time >= OUTAGE_LIMIT {
+        Behaviour::Hung
+    } else if out.output.contains(crate::clients::KILLED)
+        || CRASHES.iter().any(|c| out.output.contains(c))
+    {
+        Behaviour::Crashed
+    } else if out.passed {
+        Behaviour::Succeeded
+    } else {
+        Behaviour::Failed
+    }
+}
 
 /// What to run.
 #[derive(Debug)]
@@ -97,7 +155,8 @@ fn planned_cases(clients: usize, rotations: usize) -> usize {
     let tuf = 4; // (d) baseline, two faults, after
     let faults = signing_faults().count(); // (e)
     let rotate = 3 * rotations; // (f) sign, verify old, verify new
-    clients * (own + cross + tamper + tuf + faults + rotate)
+    let outages = stack::faults::Outage::all().count(); // (g)
+    clients * (own + cross + tamper + tuf + faults + rotate + outages)
 }
 
 /// `[#####.....]  45/208`: the bar for `done` of `total` cases.
@@ -144,6 +203,7 @@ impl Run<'_> {
             status,
             output: out.output,
             time,
+            behaviour: None,
         });
     }
 
@@ -159,6 +219,7 @@ impl Run<'_> {
             status,
             output: String::new(),
             time: Duration::ZERO,
+            behaviour: None,
         });
     }
 
@@ -362,6 +423,196 @@ impl Run<'_> {
         let start = Instant::now();
         let out = client.verify(&req);
         self.record(client.name(), scenario, want, out, start.elapsed());
+    }
+}
+
+impl Run<'_> {
+    /// One outage row, `outage/<service>-<kind>`: with it armed, each signing client signs a
+    /// message (a TUF outage: each client with a TUF mode verifies its message bundle through
+    /// TUF, from a cache of its own that starts empty). One bad answer is armed per client and
+    /// the clients take turns; a `slow` service is slow for all of them at once, which run
+    /// side by side (each waits up to [`OUTAGE_LIMIT`]). The cell says what the client did
+    /// and how long it took; a client that never called the service is not applicable.
+    fn outage_row(&mut self, clients: &[&dyn Client], outage: Outage, bases: &[Option<PathBuf>]) {
+        let scenario = format!("outage/{outage}");
+        let v2 = self.config.rekor_v2;
+        let unused = match outage.service {
+            Service::Rekor if v2 => Some("this run signs to Rekor v2"),
+            Service::RekorV2 if !v2 => Some("this run signs to Rekor v1"),
+            _ => None,
+        };
+        // What each client will do: (position, request), or recorded as not run.
+        let mut jobs: Vec<(usize, Job)> = Vec::new();
+        for (i, client) in clients.iter().enumerate() {
+            let na = |why: &str| Status::NotApplicable(why.to_owned());
+            if let Some(why) = unused {
+                self.not_run(client.name(), &scenario, Want::Pass, na(why));
+                continue;
+            }
+            if self.not_applicable(*client, &scenario, Want::Pass) {
+                continue;
+            }
+            if outage.service == Service::Tuf {
+                if let Some(why) = client.no_tuf() {
+                    self.skip(client.name(), &scenario, Want::Pass, why);
+                    continue;
+                }
+                let Some(base) = &bases[i] else {
+                    self.skip(
+                        client.name(),
+                        &scenario,
+                        Want::Pass,
+                        "no client signed a message",
+                    );
+                    continue;
+                };
+                let baseline = self
+                    .cases
+                    .iter()
+                    .find(|c| c.client == client.name() && c.scenario == "tuf/verify");
+                if !baseline.is_some_and(|c| matches!(c.status, Status::Ok | Status::Fixed(_))) {
+                    let why = "its TUF baseline (tuf/verify) did not pass";
+                    self.skip(client.name(), &scenario, Want::Pass, why);
+                    continue;
+                }
+                let cache = self.scratch();
+                let artifact = self.artifact.clone();
+                jobs.push((
+                    i,
+                    Job::Tuf(self.verify_request(base, &artifact, IDENTITY), cache),
+                ));
+                continue;
+            }
+            if let Some(why) = client.verify_only() {
+                let why = format!("a verify-only client signs nothing: {why}");
+                self.not_run(client.name(), &scenario, Want::Pass, na(&why));
+                continue;
+            }
+            let token = match self.stack.oidc().mint(&fake_oidc::MintRequest::default()) {
+                Ok(t) => t,
+                Err(e) => {
+                    let out = Outcome::error(format!("minting a token: {e}"));
+                    self.record(client.name(), &scenario, Want::Pass, out, Duration::ZERO);
+                    continue;
+                }
+            };
+            let bundle = self
+                .dir
+                .join(format!("bundles/{i}-outage-{outage}.sigstore.json"));
+            let req = self.sign_request(SignKind::Message, token, bundle);
+            jobs.push((i, Job::Sign(req)));
+        }
+        let effect = outage_effect(outage.kind);
+        let faults = self.stack.faults();
+        let before = crate::clients::set_limit(OUTAGE_LIMIT);
+        let results: Vec<(usize, Outcome, Duration, u32)> = if outage.kind == OutageKind::Slow {
+            // Slow for everyone at once; how many answers each held back is not told apart.
+            faults.arm_outage(outage.service, effect, u32::MAX);
+            let results = std::thread::scope(|scope| {
+                let running: Vec<_> = jobs
+                    .iter()
+                    .map(|(i, job)| {
+                        let client = clients[*i];
+                        scope.spawn(move || {
+                            let start = Instant::now();
+                            let out = job.run(client);
+                            (*i, out, start.elapsed())
+                        })
+                    })
+                    .collect();
+                running
+                    .into_iter()
+                    .filter_map(|t| t.join().ok())
+                    .collect::<Vec<_>>()
+            });
+            let left = armed_count(faults, outage);
+            faults.clear_outages();
+            let served = u32::MAX - left;
+            results
+                .into_iter()
+                .map(|(i, out, time)| (i, out, time, served))
+                .collect()
+        } else {
+            jobs.iter()
+                .map(|(i, job)| {
+                    self.show(clients[*i].name(), &scenario);
+                    faults.arm_outage(outage.service, effect, 1);
+                    let start = Instant::now();
+                    let out = job.run(clients[*i]);
+                    let time = start.elapsed();
+                    let served = 1 - armed_count(faults, outage);
+                    faults.clear_outages();
+                    (*i, out, time, served)
+                })
+                .collect()
+        };
+        crate::clients::set_limit(before);
+        // Under `slow` the clients ran side by side, so whose requests were held back is not
+        // told apart: one that did not call the service under a 429 did not now either.
+        let rate_limited = format!("outage/{}-rate-limited", outage.service.as_str());
+        for (i, mut out, time, served) in results {
+            let client = clients[i];
+            let uncalled = outage.kind == OutageKind::Slow
+                && self.cases.iter().any(|c| {
+                    c.client == client.name()
+                        && c.scenario == rate_limited
+                        && matches!(&c.status, Status::NotApplicable(why) if why.contains("did not call"))
+                });
+            if served == 0 || uncalled {
+                let why = format!(
+                    "{} did not call {} in this case",
+                    client.name(),
+                    outage.service.as_str()
+                );
+                self.not_run(
+                    client.name(),
+                    &scenario,
+                    Want::Pass,
+                    Status::NotApplicable(why),
+                );
+                continue;
+            }
+            let b = behaviour(&out, time);
+            out.output = format!(
+                "{} in {:.1} s under {outage}:\n{}",
+                b.as_str(),
+                time.as_secs_f64(),
+                out.output
+            );
+            out.passed = handled(outage.kind, b);
+            self.record(client.name(), &scenario, Want::Pass, out, time);
+            if let Some(last) = self.cases.last_mut() {
+                last.behaviour = Some(b);
+            }
+        }
+    }
+}
+
+/// How many more requests `outage` is armed for.
+fn armed_count(faults: &stack::faults::Faults, outage: Outage) -> u32 {
+    faults.outages().get(&outage).map_or(0, |a| a.count)
+}
+
+/// A client's part in an outage row.
+enum Job {
+    Sign(SignRequest),
+    /// Verify through TUF with this cache.
+    Tuf(VerifyRequest, PathBuf),
+}
+
+impl Job {
+    fn run(&self, client: &dyn Client) -> Outcome {
+        match self {
+            Self::Sign(req) => {
+                let mut out = client.sign(req);
+                if out.passed && !req.bundle.exists() {
+                    out.passed = false;
+                    out.output += "\n(the client succeeded but wrote no bundle)";
+                }
+                out
+            }
+            Self::Tuf(req, cache) => client.verify_via_tuf(req, cache),
+        }
     }
 }
 
@@ -697,6 +948,16 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         }
     }
 
+    // (g) Outages, each a row for every client (section docs at [`Run::outage_row`]).
+    for outage in stack::faults::Outage::all() {
+        let bases: Vec<Option<PathBuf>> = clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| signed[i].message.clone().or_else(|| any_message(c.signs())))
+            .collect();
+        run.outage_row(&clients, outage, &bases);
+    }
+
     // (f) Rotations: after each, every client signs again and verifies its first bundle and the
     // new one with the refreshed trust material.
     for (r, kind) in config.rotations.iter().enumerate() {
@@ -859,9 +1120,11 @@ mod tests {
 
     #[test]
     fn the_plan_counts_every_section() {
-        // One client: 4 own, 4 tamper, 4 TUF, 16 signing faults, 3 per rotation.
-        assert_eq!(planned_cases(1, 0), 4 + 4 + 4 + 16);
-        // The committed report: four clients, six rotations.
-        assert_eq!(planned_cases(4, 6), 208);
+        // One client: 4 own, 4 tamper, 4 TUF, 16 signing faults, 3 per rotation, and 25
+        // outages (5 services, 5 kinds).
+        assert_eq!(planned_cases(1, 0), 4 + 4 + 4 + 16 + 25);
+        // The committed reports: ten clients, six rotations (890 cases, as docs/conformance.md
+        // says).
+        assert_eq!(planned_cases(10, 6), 890);
     }
 }

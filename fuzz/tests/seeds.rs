@@ -285,8 +285,18 @@ fn write_seed_corpus() {
         2,
         format!("bearer {request_token}\napi-version=2.0&audience=sigstore"),
     );
-    c.route(ci, "token-request-own", 3, "{}\napi-version=2.0&audience=sigstore");
-    c.route(ci, "token-request-no-audience", 3, "{\"ref\": \"refs/pull/1/merge\", \"event_name\": \"pull_request\"}\n");
+    c.route(
+        ci,
+        "token-request-own",
+        3,
+        "{}\napi-version=2.0&audience=sigstore",
+    );
+    c.route(
+        ci,
+        "token-request-no-audience",
+        3,
+        "{\"ref\": \"refs/pull/1/merge\", \"event_name\": \"pull_request\"}\n",
+    );
 
     // The CT log: a certificate's chain with and without its root, a precertificate's, queries.
     let chain: Vec<Vec<u8>> = chain3.iter().map(|p| pem_to_der(p)).collect();

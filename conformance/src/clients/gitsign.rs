@@ -8,7 +8,7 @@
 //! from the trusted root; through TUF, from `gitsign initialize --mirror --root` and its cache.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, ensure};
 use base64::Engine;
@@ -80,31 +80,20 @@ fn git(repo: &Path) -> Command {
     cmd
 }
 
-/// Runs `cmd`, feeding it `input`; its stdout, or an error with its stderr.
+/// Runs `cmd` under the runner's limit, feeding it `input`; its stdout, or an error with its
+/// stderr (and how it ended, when it hung or was killed).
 fn output(mut cmd: Command, input: Option<&[u8]>) -> anyhow::Result<String> {
-    use std::io::Write as _;
-    cmd.stdin(if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
+    let done = super::process::run_limited(&mut cmd, input)
         .with_context(|| format!("starting {:?}", cmd.get_program()))?;
-    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        stdin.write_all(input)?;
-    }
-    let out = child.wait_with_output()?;
     ensure!(
-        out.status.success(),
-        "{:?} {:?}: {}",
+        done.status.is_some_and(|s| s.success()),
+        "{:?} {:?}: {}{}",
         cmd.get_program(),
         cmd.get_args().collect::<Vec<_>>(),
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&done.stderr),
+        done.note().unwrap_or_default()
     );
-    Ok(String::from_utf8(out.stdout)?.trim_end().to_owned())
+    Ok(String::from_utf8(done.stdout)?.trim_end().to_owned())
 }
 
 /// A commit object's text with its `tree` header replaced by `tree` (or its `gpgsig` value by

@@ -5,6 +5,7 @@
 mod cli_protocol;
 mod cosign;
 mod gitsign;
+mod process;
 mod sigbox_lib;
 mod sigstore_go;
 mod sigstore_java;
@@ -14,13 +15,14 @@ mod sigstore_rs;
 mod sigstore_rust;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, bail};
 
 pub use cli_protocol::CliProtocol;
 pub use cosign::Cosign;
 pub use gitsign::{Gitsign, TrustPems as GitsignTrust};
+use process::run;
+pub(crate) use process::{HUNG, KILLED, set_limit};
 pub use sigbox_lib::SigboxLib;
 pub use sigstore_go::SigstoreGo;
 pub use sigstore_java::SigstoreJava;
@@ -330,24 +332,11 @@ pub fn client_from_spec(
     })
 }
 
-/// Runs `cmd`, collecting stdout then stderr.
-fn run(mut cmd: Command) -> Outcome {
-    match cmd.output() {
-        Ok(out) => Outcome {
-            passed: out.status.success(),
-            output: format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        },
-        Err(e) => Outcome::error(format!("starting {:?}: {e}", cmd.get_program())),
-    }
-}
-
 /// What the adapters' tests share: a verification request and a look at a command line.
 #[cfg(test)]
 mod testing {
+    use std::process::Command;
+
     use super::*;
 
     pub(super) fn request() -> VerifyRequest {

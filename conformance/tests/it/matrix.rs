@@ -110,11 +110,24 @@ fn sigbox_python_and_js_matrix() {
     let totals = report.totals();
     assert_eq!(totals.differences, 0, "{text}");
     assert_eq!(totals.skipped, 0, "{text}");
-    // 3 clients x (4 own + 4 cross + 4 tamper + 4 TUF + 16 faults + 3 rotations x 3) = 123.
-    assert_eq!(totals.cases, 123, "{text}");
-    // The intoto gap, and the nine fault gaps of sigstore-python and sigstore-js.
-    assert_eq!(totals.gaps, 10, "{text}");
-    assert!(report.to_junit().contains("tests=\"123\" failures=\"0\""));
+    // 3 clients x (4 own + 4 cross + 4 tamper + 4 TUF + 16 faults + 3 rotations x 3 + 25
+    // outages) = 198.
+    assert_eq!(totals.cases, 198, "{text}");
+    // The intoto gap, the nine fault gaps of sigstore-python and sigstore-js, and their
+    // outage gaps: sigstore-python's twelve (Fulcio, Rekor, a TUF 503 and a slow TUF), and
+    // sigstore-js's TUF 429.
+    assert_eq!(totals.gaps, 23, "{text}");
+    assert!(report.to_junit().contains("tests=\"198\" failures=\"0\""));
+    // Our client retries through a 429 and a 503, and neither hangs nor crashes under the
+    // other outages.
+    for outage in stack::faults::Outage::all() {
+        let scenario = format!("outage/{outage}");
+        let got = status("sigbox", &scenario);
+        assert!(
+            matches!(got, Status::Ok | Status::NotApplicable(_)),
+            "sigbox {scenario}: {got:?}\n{text}"
+        );
+    }
     // Our client refuses every fault (the TUF ones above).
     for fault in stack::faults::Fault::ALL {
         let scenario = format!("fault/{}", fault.as_str());
