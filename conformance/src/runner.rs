@@ -154,8 +154,8 @@ fn planned_cases(clients: usize, rotations: usize) -> usize {
     let tamper = 4; // (c)
     let tuf = 4; // (d) baseline, two faults, after
     let faults = signing_faults().count(); // (e)
-    let rotate = 3 * rotations; // (f) sign, verify old, verify new
-    let outages = stack::faults::Outage::all().count(); // (g)
+    let outages = stack::faults::Outage::all().count(); // (f)
+    let rotate = 3 * rotations; // (g) sign, verify old, verify new
     clients * (own + cross + tamper + tuf + faults + rotate + outages)
 }
 
@@ -948,17 +948,18 @@ fn scenarios(config: &Config, stack: &Stack, dir: &Path) -> anyhow::Result<Vec<C
         }
     }
 
-    // (g) Outages, each a row for every client (section docs at [`Run::outage_row`]).
+    // (f) Outages, each a row for every client (see `Run::outage_row`); a TUF outage's client
+    // verifies its own message bundle, or the first of its kind.
+    let bases: Vec<Option<PathBuf>> = clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| signed[i].message.clone().or_else(|| any_message(c.signs())))
+        .collect();
     for outage in stack::faults::Outage::all() {
-        let bases: Vec<Option<PathBuf>> = clients
-            .iter()
-            .enumerate()
-            .map(|(i, c)| signed[i].message.clone().or_else(|| any_message(c.signs())))
-            .collect();
         run.outage_row(&clients, outage, &bases);
     }
 
-    // (f) Rotations: after each, every client signs again and verifies its first bundle and the
+    // (g) Rotations: after each, every client signs again and verifies its first bundle and the
     // new one with the refreshed trust material.
     for (r, kind) in config.rotations.iter().enumerate() {
         stack
