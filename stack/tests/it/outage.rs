@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, Signature, SigningKey};
+use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::{EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -37,40 +37,14 @@ fn key_pem(key: &SigningKey) -> String {
         .unwrap()
 }
 
-/// A Rekor v1 hashedrekord proposal over `artifact`.
+/// A Rekor v1 hashedrekord proposal over `artifact` (the Rekor v1 tests' builder).
 fn rekor_entry(artifact: &[u8]) -> Value {
-    let key = key(1);
-    let sig: Signature = key.sign(artifact);
-    json!({
-        "apiVersion": "0.0.1",
-        "kind": "hashedrekord",
-        "spec": {
-            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(Sha256::digest(artifact))}},
-            "signature": {
-                "content": B64.encode(sig.to_der().as_bytes()),
-                "publicKey": {"content": B64.encode(key_pem(&key))}
-            }
-        }
-    })
+    crate::rekor_v1::proposal(&key(1), artifact)
 }
 
-/// A Rekor v2 `hashedRekordRequestV002` over `artifact`.
+/// A Rekor v2 `hashedRekordRequestV002` over `artifact` (the Rekor v2 tests' builder).
 fn rekor_v2_entry(artifact: &[u8]) -> Value {
-    let key = key(2);
-    let digest = Sha256::digest(artifact);
-    let sig: Signature =
-        p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&key, &digest).unwrap();
-    let spki = key.verifying_key().to_public_key_der().unwrap();
-    json!({"hashedRekordRequestV002": {
-        "digest": B64.encode(digest),
-        "signature": {
-            "content": B64.encode(sig.to_der().as_bytes()),
-            "verifier": {
-                "publicKey": {"rawBytes": B64.encode(spki.as_bytes())},
-                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-            },
-        },
-    }})
+    crate::rekor_v2::hashed_rekord(&key(2), artifact)
 }
 
 /// A Fulcio v2 certificate request for the default identity (the email is the challenge).

@@ -9,7 +9,7 @@ use stack::Stack;
 use tlog::checkpoint::Checkpoint;
 use tlog::note::EcdsaNoteKey;
 
-fn proposal(key: &SigningKey, artifact: &[u8]) -> Value {
+pub(crate) fn proposal(key: &SigningKey, artifact: &[u8]) -> Value {
     let sig: Signature = key.sign(artifact);
     let pem = key
         .verifying_key()

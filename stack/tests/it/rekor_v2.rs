@@ -30,7 +30,7 @@ fn spki_b64(key: &SigningKey) -> String {
 
 /// A `hashedRekordRequestV002` over `artifact`'s SHA-256, signed by `key` (a public key
 /// verifier).
-fn hashed_rekord(key: &SigningKey, artifact: &[u8]) -> Value {
+pub(crate) fn hashed_rekord(key: &SigningKey, artifact: &[u8]) -> Value {
     let digest = Sha256::digest(artifact);
     let sig: p256::ecdsa::Signature = key.sign_prehash(&digest).unwrap();
     json!({"hashedRekordRequestV002": {
