@@ -69,6 +69,120 @@ impl FromStr for Kind {
     }
 }
 
+/// How a rotation changes the trust material's shape, beyond a new generation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// A generation of its own: new keys, new names.
+    #[default]
+    Plain,
+    /// Fulcio: a new intermediate key under the previous generation's root, with the previous
+    /// intermediate's subject name, as the second intermediate staging added in its July 2026
+    /// multi-region move was (sigstore-rust#154). A client that finds a leaf's issuer by name
+    /// may pick the wrong one.
+    SameSubject,
+    /// TUF root: the new root's key IDs are not the SHA-256 of the keys as published (TUF spec
+    /// §4.2) but of the key with `keyid_hash_algorithms` added, the form the early
+    /// root-signing tooling hashed; root-signing's v8 and v11 roots shipped such IDs, which
+    /// tough refuses and python-tuf, go-tuf and tuf-js accept (root-signing#1437).
+    LegacyKeyIds,
+}
+
+impl Shape {
+    fn is_plain(&self) -> bool {
+        *self == Self::Plain
+    }
+}
+
+/// One rotation: the kind, its shape, and whether the older generations leave the trusted
+/// root (`retire`), so what they signed stops verifying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// What rotates.
+    pub kind: Kind,
+    /// The new generation's shape.
+    pub shape: Shape,
+    /// Drop every older generation of `kind` from the trusted root.
+    pub retire: bool,
+}
+
+impl From<Kind> for Rotation {
+    fn from(kind: Kind) -> Self {
+        Self {
+            kind,
+            shape: Shape::Plain,
+            retire: false,
+        }
+    }
+}
+
+impl Rotation {
+    /// Refuses a shape the kind has no such thing for.
+    pub fn check(&self) -> Result<(), String> {
+        let k = self.kind.as_str();
+        match (self.shape, self.kind) {
+            (Shape::Plain, _) | (Shape::SameSubject, Kind::Fulcio) => {}
+            (Shape::LegacyKeyIds, Kind::TufRoot) => {}
+            (Shape::SameSubject, _) => {
+                return Err(format!(
+                    "same-subject applies to fulcio (an intermediate's name), not {k}"
+                ));
+            }
+            (Shape::LegacyKeyIds, _) => {
+                return Err(format!(
+                    "legacy-key-ids applies to tuf-root (its key IDs), not {k}"
+                ));
+            }
+        }
+        if self.retire && matches!(self.kind, Kind::Oidc | Kind::TufRoot) {
+            return Err(format!(
+                "retire applies to what the trusted root lists (fulcio, ctlog, rekor, tsa),                  not {k}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The name of its matrix rows: `fulcio`, `fulcio-same-subject`, `rekor-retire`, ...
+    pub fn label(&self) -> String {
+        let mut s = self.kind.as_str().to_owned();
+        match self.shape {
+            Shape::Plain => {}
+            Shape::SameSubject => s.push_str("-same-subject"),
+            Shape::LegacyKeyIds => s.push_str("-legacy-key-ids"),
+        }
+        if self.retire {
+            s.push_str("-retire");
+        }
+        s
+    }
+}
+
+impl FromStr for Rotation {
+    type Err = String;
+
+    /// A [`Rotation::label`]: `fulcio`, `fulcio-same-subject`, `rekor-retire`, ...
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (rest, retire) = match s.strip_suffix("-retire") {
+            Some(rest) => (rest, true),
+            None => (s, false),
+        };
+        let (kind, shape) = if let Some(k) = rest.strip_suffix("-same-subject") {
+            (k, Shape::SameSubject)
+        } else if let Some(k) = rest.strip_suffix("-legacy-key-ids") {
+            (k, Shape::LegacyKeyIds)
+        } else {
+            (rest, Shape::Plain)
+        };
+        let rotation = Self {
+            kind: kind.parse()?,
+            shape,
+            retire,
+        };
+        rotation.check()?;
+        Ok(rotation)
+    }
+}
+
 /// When one generation was in use (Unix seconds); `end` is `None` for the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
@@ -80,6 +194,13 @@ pub struct Span {
     /// Rekor shards: the global index of this shard's first entry.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub offset: u64,
+    /// How this generation was made (absent: plain).
+    #[serde(default, skip_serializing_if = "Shape::is_plain")]
+    pub shape: Shape,
+    /// Dropped from the trusted root by a later `--retire` rotation: still served (a shard
+    /// stays readable), no longer trusted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -110,6 +231,8 @@ impl Generations {
             start: epoch,
             end: None,
             offset: 0,
+            shape: Shape::Plain,
+            retired: false,
         }];
         Self {
             fulcio: one.clone(),
@@ -159,9 +282,25 @@ impl Generations {
         u32::try_from(self.of(kind).len().saturating_sub(1)).unwrap_or(u32::MAX)
     }
 
-    /// Starts the next generation of `kind` at `now`, ends the current one; returns its number.
-    /// `offset` is the new Rekor shard's first global index (0 for other kinds).
-    pub fn rotate(&mut self, kind: Kind, now: i64, offset: u64) -> u32 {
+    /// The generation whose root and intermediate name Fulcio generation `g` shares: itself,
+    /// or for a same-subject generation the one it was made beside.
+    pub fn fulcio_base(&self, g: usize) -> usize {
+        let mut base = g;
+        while base > 0 && self.fulcio.get(base).map(|s| s.shape) == Some(Shape::SameSubject) {
+            base -= 1;
+        }
+        base
+    }
+
+    /// Starts the next generation of `rotation.kind` at `now` in its shape, ends the current
+    /// one (and with `retire` marks every older one retired); returns its number. `offset` is
+    /// the new Rekor shard's first global index (0 for other kinds).
+    pub fn rotate(&mut self, rotation: impl Into<Rotation>, now: i64, offset: u64) -> u32 {
+        let Rotation {
+            kind,
+            shape,
+            retire,
+        } = rotation.into();
         let list = match kind {
             Kind::Fulcio => &mut self.fulcio,
             Kind::Ctlog => &mut self.ctlog,
@@ -176,10 +315,17 @@ impl Generations {
         if let Some(last) = list.last_mut() {
             last.end = Some(now + 1);
         }
+        if retire {
+            for span in list.iter_mut() {
+                span.retired = true;
+            }
+        }
         list.push(Span {
             start: now,
             end: None,
             offset,
+            shape,
+            retired: false,
         });
         u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
     }
@@ -233,7 +379,9 @@ mod tests {
             Span {
                 start: 200,
                 end: None,
-                offset: 7
+                offset: 7,
+                shape: Shape::Plain,
+                retired: false,
             }
         );
         assert_eq!(g.current(Kind::Rekor), 1);
@@ -245,6 +393,76 @@ mod tests {
             Generations::load(&dir.path().join("none"), 5).unwrap(),
             Generations::first(5)
         );
+    }
+
+    #[test]
+    fn shaped_rotations_are_recorded_and_retire_the_older_generations() {
+        let mut g = Generations::first(100);
+        let same = Rotation {
+            kind: Kind::Fulcio,
+            shape: Shape::SameSubject,
+            retire: false,
+        };
+        g.rotate(Kind::Fulcio, 150, 0);
+        g.rotate(same, 200, 0);
+        g.rotate(same, 250, 0);
+        assert_eq!(g.fulcio_base(0), 0);
+        assert_eq!(g.fulcio_base(1), 1);
+        assert_eq!(g.fulcio_base(3), 1);
+        let retire = Rotation {
+            retire: true,
+            ..Rotation::from(Kind::Fulcio)
+        };
+        g.rotate(retire, 300, 0);
+        let retired: Vec<bool> = g.fulcio.iter().map(|s| s.retired).collect();
+        assert_eq!(retired, [true, true, true, true, false]);
+        assert_eq!(g.fulcio_base(4), 4);
+        // Old files (no shape, no retired) still read; new ones round-trip.
+        let old: Span = serde_json::from_str(r#"{"start":5}"#).unwrap();
+        assert_eq!((old.shape, old.retired), (Shape::Plain, false));
+        let json = serde_json::to_string(&g.fulcio[2]).unwrap();
+        assert_eq!(
+            json,
+            r#"{"start":200,"end":251,"shape":"same-subject","retired":true}"#
+        );
+    }
+
+    #[test]
+    fn shapes_apply_only_where_they_mean_something() {
+        let r = |kind, shape, retire| Rotation {
+            kind,
+            shape,
+            retire,
+        };
+        assert!(r(Kind::Fulcio, Shape::SameSubject, true).check().is_ok());
+        assert!(r(Kind::TufRoot, Shape::LegacyKeyIds, false).check().is_ok());
+        assert!(r(Kind::Rekor, Shape::Plain, true).check().is_ok());
+        let e = r(Kind::Rekor, Shape::SameSubject, false)
+            .check()
+            .unwrap_err();
+        assert!(e.contains("not rekor"), "{e}");
+        let e = r(Kind::Fulcio, Shape::LegacyKeyIds, false)
+            .check()
+            .unwrap_err();
+        assert!(e.contains("tuf-root"), "{e}");
+        let e = r(Kind::TufRoot, Shape::Plain, true).check().unwrap_err();
+        assert!(e.contains("not tuf-root"), "{e}");
+        for rotation in [
+            r(Kind::Rekor, Shape::Plain, true),
+            r(Kind::TufRoot, Shape::LegacyKeyIds, false),
+            r(Kind::Fulcio, Shape::SameSubject, true),
+            r(Kind::Ctlog, Shape::Plain, false),
+        ] {
+            assert_eq!(rotation.label().parse::<Rotation>(), Ok(rotation));
+        }
+        assert_eq!(r(Kind::Rekor, Shape::Plain, true).label(), "rekor-retire");
+        assert_eq!(
+            r(Kind::TufRoot, Shape::LegacyKeyIds, false).label(),
+            "tuf-root-legacy-key-ids"
+        );
+        let e = "oidc-retire".parse::<Rotation>().unwrap_err();
+        assert!(e.contains("not oidc"), "{e}");
+        assert!("rekor-same".parse::<Rotation>().is_err());
     }
 
     #[test]

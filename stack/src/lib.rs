@@ -317,10 +317,12 @@ impl StackBuilder {
         }
         let mut cas = Vec::new();
         for g in 0..gens.fulcio.len() {
-            cas.push(fulcio::CaGeneration::new(
+            let base = gens.fulcio_base(g);
+            cas.push(fulcio::CaGeneration::beside(
                 &keys,
                 g as u32,
                 at(generations::Kind::Fulcio, g),
+                (base as u32, at(generations::Kind::Fulcio, base)),
             )?);
         }
         let ctlogs = Arc::new(ctlog::CtLogs::new(ctlogs));
@@ -349,7 +351,11 @@ impl StackBuilder {
                 },
                 &tsa,
             )?,
-            tuf::role_keys(&keys, gens.current(generations::Kind::TufRoot)),
+            tuf::role_keys(
+                &keys,
+                gens.current(generations::Kind::TufRoot),
+                gens.tuf_root.last().map(|s| s.shape) == Some(generations::Shape::LegacyKeyIds),
+            ),
             self.tuf_expiry,
             self.clock.now(),
             &state.path().join("tuf"),
@@ -530,7 +536,14 @@ impl Stack {
     /// Rotates `kind`: a new key generation (for Rekor, a new shard), the old one retired at
     /// the clock's now, new trust material published.
     pub fn rotate(&self, kind: generations::Kind) -> anyhow::Result<u32> {
-        self.services.rotate(kind)
+        self.services.rotate(kind.into())
+    }
+
+    /// Rotates as [`Self::rotate`] does, in `rotation`'s shape (same-subject Fulcio
+    /// intermediate, legacy TUF key IDs), and with `retire` drops the older generations from
+    /// the trusted root.
+    pub fn rotate_with(&self, rotation: generations::Rotation) -> anyhow::Result<u32> {
+        self.services.rotate(rotation)
     }
 
     /// Faults and outages on demand: arm one for the next N requests.

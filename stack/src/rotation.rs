@@ -15,7 +15,7 @@ use anyhow::Context;
 use time::OffsetDateTime;
 use tuf_repo::Validity;
 
-use crate::generations::{Generations, Kind, Span};
+use crate::generations::{Generations, Kind, Rotation, Shape, Span};
 use crate::keys::{KeyRing, Role};
 use crate::{Services, ctlog, fulcio, rekor, rekor_v2, tsa, tuf};
 
@@ -25,6 +25,11 @@ fn validity(span: &Span) -> anyhow::Result<Validity> {
         start: t(span.start)?,
         end: span.end.map(t).transpose()?,
     })
+}
+
+/// An item with its span, or nothing for a retired generation.
+fn kept<T>((x, v): (T, Option<Validity>)) -> Option<(T, Validity)> {
+    v.map(|v| (x, v))
 }
 
 /// The Rekor logs the trust files list: v1's shards, the v2 log, and whether clients are sent
@@ -58,13 +63,17 @@ pub(crate) fn trust_inputs(
         v2: rekor_v2,
         v2_signing: rekor_v2_signing,
     } = rekor;
-    let zip = |spans: &[Span], n: usize, what: &str| -> anyhow::Result<Vec<Validity>> {
+    // Each generation's span, `None` for a retired one (left out of the trusted root).
+    let zip = |spans: &[Span], n: usize, what: &str| -> anyhow::Result<Vec<Option<Validity>>> {
         anyhow::ensure!(
             spans.len() == n,
             "{what}: {n} generations open but {} recorded",
             spans.len()
         );
-        spans.iter().map(validity).collect()
+        spans
+            .iter()
+            .map(|s| (!s.retired).then(|| validity(s)).transpose())
+            .collect()
     };
     let cas = fulcio.cas();
     let ctlogs = ctlogs.all();
@@ -78,11 +87,13 @@ pub(crate) fn trust_inputs(
             .iter()
             .map(|ca| vec![ca.intermediate_der.clone(), ca.root_der.clone()])
             .zip(zip(&gens.fulcio, cas.len(), "fulcio")?)
+            .filter_map(kept)
             .collect(),
         rekor: shards
             .iter()
             .map(|s| s.public_key_der())
             .zip(zip(&gens.rekor, shards.len(), "rekor")?)
+            .filter_map(kept)
             .collect(),
         rekor_v2: tuf::RekorV2Trust {
             base_url: format!("{url}{}", rekor_v2::PATH_PREFIX),
@@ -93,18 +104,22 @@ pub(crate) fn trust_inputs(
             .iter()
             .map(|l| l.public_key_der().to_vec())
             .zip(zip(&gens.ctlog, ctlogs.len(), "ctlog")?)
+            .filter_map(kept)
             .collect(),
         tsa: tsas
             .iter()
             .map(|t| t.chain_der())
             .zip(zip(&gens.tsa, tsas.len(), "tsa")?)
+            .filter_map(kept)
             .collect(),
     })
 }
 
 impl Services {
-    /// Rotates `kind`; returns the new generation's number.
-    pub(crate) fn rotate(&self, kind: Kind) -> anyhow::Result<u32> {
+    /// Rotates `rotation.kind` in its shape; returns the new generation's number.
+    pub(crate) fn rotate(&self, rotation: Rotation) -> anyhow::Result<u32> {
+        rotation.check().map_err(anyhow::Error::msg)?;
+        let kind = rotation.kind;
         let mut gens = self
             .generations
             .lock()
@@ -119,14 +134,16 @@ impl Services {
         // Build first: nothing changes if this fails.
         let switch: Box<dyn FnOnce() + Send> = match kind {
             Kind::Fulcio => {
-                let ca = fulcio::CaGeneration::new(&keys, next, now)?;
-                updated.rotate(kind, now, 0);
+                updated.rotate(rotation, now, 0);
+                let base = updated.fulcio_base(next as usize);
+                let base_start = updated.fulcio[base].start;
+                let ca = fulcio::CaGeneration::beside(&keys, next, now, (base as u32, base_start))?;
                 let fulcio = self.fulcio.clone();
                 Box::new(move || fulcio.rotate(ca))
             }
             Kind::Ctlog => {
                 let log = ctlog::CtLog::open(&keys, next, self.clock.clone(), &dir("ctlog"))?;
-                updated.rotate(kind, now, 0);
+                updated.rotate(rotation, now, 0);
                 let ctlogs = self.ctlogs.clone();
                 Box::new(move || ctlogs.push(Arc::new(log)))
             }
@@ -146,25 +163,25 @@ impl Services {
                     &dir("rekor"),
                     &host,
                 )?;
-                updated.rotate(kind, now, offset);
+                updated.rotate(rotation, now, offset);
                 let shards = self.rekor.clone();
                 Box::new(move || shards.push(Arc::new(shard)))
             }
             Kind::Tsa => {
                 let authority = tsa::Tsa::new(&keys, next, self.clock.clone(), now)?;
-                updated.rotate(kind, now, 0);
+                updated.rotate(rotation, now, 0);
                 let tsas = self.tsa.clone();
                 Box::new(move || tsas.push(Arc::new(authority)))
             }
             Kind::Oidc => {
                 let key =
                     fake_oidc::IssuerKey::with_thumbprint_kid(keys.signing_key(Role::Oidc, next));
-                updated.rotate(kind, now, 0);
+                updated.rotate(rotation, now, 0);
                 let oidc = self.oidc.clone();
                 Box::new(move || oidc.rotate(key))
             }
             Kind::TufRoot => {
-                updated.rotate(kind, now, 0);
+                updated.rotate(rotation, now, 0);
                 Box::new(|| {})
             }
         };
@@ -176,7 +193,9 @@ impl Services {
         drop(rekor_gate);
         let at = self.clock.now();
         if kind == Kind::TufRoot {
-            self.trust.rotate_root(tuf::role_keys(&keys, next), at)?;
+            let legacy = rotation.shape == Shape::LegacyKeyIds;
+            self.trust
+                .rotate_root(tuf::role_keys(&keys, next, legacy), at)?;
         } else {
             self.trust.republish(
                 trust_inputs(
@@ -199,7 +218,7 @@ impl Services {
             )?;
         }
         self.refresh_ready_file(&gens)?;
-        tracing::info!(kind = kind.as_str(), generation = next, "rotated");
+        tracing::info!(rotation = rotation.label(), generation = next, "rotated");
         Ok(next)
     }
 

@@ -213,9 +213,15 @@ impl TrustInputs {
 }
 
 /// The TUF keys: root of `root_generation`, the other roles' of generation 0; one each, from
-/// the seed.
-pub fn role_keys(keys: &KeyRing, root_generation: u32) -> RoleKeys {
+/// the seed. `legacy_key_ids`: the root key's ID is the legacy one
+/// ([`crate::generations::Shape::LegacyKeyIds`]).
+pub fn role_keys(keys: &KeyRing, root_generation: u32, legacy_key_ids: bool) -> RoleKeys {
     RoleKeys {
+        root_key_ids: if legacy_key_ids {
+            tuf_repo::KeyIds::Legacy
+        } else {
+            tuf_repo::KeyIds::Strict
+        },
         root: vec![keys.signing_key(Role::TufRoot, root_generation)],
         targets: vec![keys.signing_key(Role::TufTargets, 0)],
         snapshot: vec![keys.signing_key(Role::TufSnapshot, 0)],
@@ -408,7 +414,7 @@ impl Trust {
     pub fn rotate_root(&self, keys: RoleKeys, now: OffsetDateTime) -> anyhow::Result<()> {
         let files = self.files();
         let mut repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
-        repo.rotate_root(now, keys.root)
+        repo.rotate_root_with(now, keys.root, keys.root_key_ids)
             .context("rotating the TUF root")?;
         files.publish(&mut repo, now)?;
         drop(repo);

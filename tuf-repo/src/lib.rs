@@ -28,7 +28,7 @@ mod wire;
 
 pub use legacy::{LegacyTarget, legacy_targets};
 pub use repo::{Custom, Expiry, RepoError, Repository, RoleKeys, SPEC_VERSION};
-pub use signer::P256Signer;
+pub use signer::{KeyIds, P256Signer};
 pub use signing_config::{
     CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE, Selector, Service,
     SigningConfigInput, client_trust_config, client_trust_config_json, signing_config_json,

@@ -33,7 +33,7 @@ use tough::schema::{
     Target, Targets, Timestamp,
 };
 
-use crate::signer::P256Signer;
+use crate::signer::{KeyIds, P256Signer};
 
 /// A target's `custom` metadata (TUF spec §4.5: opaque to TUF, handed to the client), keyed
 /// by target name; a target not named has none.
@@ -131,6 +131,8 @@ pub struct RoleKeys {
     pub snapshot: Vec<SigningKey>,
     /// Timestamp keys.
     pub timestamp: Vec<SigningKey>,
+    /// How the root keys' IDs are computed (the other roles' are always strict).
+    pub root_key_ids: KeyIds,
 }
 
 impl fmt::Debug for RoleKeys {
@@ -140,6 +142,7 @@ impl fmt::Debug for RoleKeys {
             .field("targets", &self.targets.len())
             .field("snapshot", &self.snapshot.len())
             .field("timestamp", &self.timestamp.len())
+            .field("root_key_ids", &self.root_key_ids)
             .finish()
     }
 }
@@ -212,8 +215,16 @@ impl Signers {
             }
             Ok(keys.into_iter().map(P256Signer::new).collect::<Vec<_>>())
         };
+        if keys.root.is_empty() {
+            return Err(RepoError::NoKeys { role: "root" });
+        }
+        let ids = keys.root_key_ids;
         Ok(Self {
-            root: wrap("root", keys.root)?,
+            root: keys
+                .root
+                .into_iter()
+                .map(|k| P256Signer::with_key_ids(k, ids))
+                .collect(),
             targets: wrap("targets", keys.targets)?,
             snapshot: wrap("snapshot", keys.snapshot)?,
             timestamp: wrap("timestamp", keys.timestamp)?,
@@ -419,8 +430,19 @@ impl Repository {
         now: OffsetDateTime,
         new_root_keys: Vec<SigningKey>,
     ) -> Result<(), RepoError> {
+        self.rotate_root_with(now, new_root_keys, KeyIds::Strict)
+    }
+
+    /// [`Self::rotate_root`], the new root keys' IDs computed the `ids` way.
+    pub fn rotate_root_with(
+        &mut self,
+        now: OffsetDateTime,
+        new_root_keys: Vec<SigningKey>,
+        ids: KeyIds,
+    ) -> Result<(), RepoError> {
         let keys = RoleKeys {
             root: new_root_keys,
+            root_key_ids: ids,
             targets: self
                 .signers
                 .targets
@@ -545,7 +567,7 @@ impl Repository {
     }
 
     fn load(dir: &Path, signers: Signers, expiry: Expiry) -> Result<Self, RepoError> {
-        let root: File<Root> = load_file(&dir.join("root.json"))?;
+        let root = load_root(&dir.join("root.json"))?;
         for (role, name, given) in signers.roles() {
             let expected: BTreeSet<String> = root
                 .signed
@@ -849,6 +871,34 @@ fn check<T: Role + Serialize>(
         role,
         message: e.to_string(),
     })
+}
+
+/// `root.json` as written, whatever its key IDs: tough's `Root` refuses a key whose ID is not
+/// its hash while deserialising, so the keys are read one by one beside the rest.
+fn load_root(path: &Path) -> Result<File<Root>, RepoError> {
+    let bytes = read(path)?;
+    let bad = |message: String| RepoError::Metadata {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let keys = value
+        .get_mut("signed")
+        .and_then(|s| s.get_mut("keys"))
+        .map(serde_json::Value::take)
+        .ok_or_else(|| bad("no signed.keys".to_owned()))?;
+    value["signed"]["keys"] = serde_json::json!({});
+    let mut signed: Signed<Root> = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+    let keys: HashMap<String, tough::schema::key::Key> =
+        serde_json::from_value(keys).map_err(|e| bad(format!("signed.keys: {e}")))?;
+    for (id, key) in keys {
+        let id = id
+            .parse::<tough::schema::decoded::Decoded<tough::schema::decoded::Hex>>()
+            .map_err(|e| bad(format!("key ID {id:?}: {e}")))?;
+        signed.signed.keys.insert(id, key);
+    }
+    Ok(File { signed, bytes })
 }
 
 fn load_file<T: DeserializeOwned>(path: &Path) -> Result<File<T>, RepoError> {

@@ -14,6 +14,20 @@ use p256::ecdsa::{Signature, SigningKey};
 use tough::schema::decoded::{Decoded, Hex};
 use tough::schema::key::{EcdsaKey, EcdsaScheme, Key};
 
+/// How a key's ID is computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyIds {
+    /// The SHA-256 of the key's canonical JSON as published (TUF spec §4.2), which tough
+    /// checks on every key it reads.
+    #[default]
+    Strict,
+    /// The SHA-256 of the key with `keyid_hash_algorithms: ["sha256", "sha512"]` added, the
+    /// form the early root-signing tooling hashed, published without it: an ID that is not the
+    /// key's, as root-signing's v8 and v11 roots had (root-signing#1437). python-tuf, go-tuf
+    /// and tuf-js take keys by their ID and do not recompute it; tough refuses the root.
+    Legacy,
+}
+
 /// A P-256 signing key seen as a TUF key.
 #[derive(Clone)]
 pub struct P256Signer {
@@ -53,6 +67,24 @@ impl P256Signer {
             tuf_key,
             key_id,
         }
+    }
+
+    /// Wraps `key` as [`Self::new`] does, its key ID computed the `ids` way.
+    pub fn with_key_ids(key: SigningKey, ids: KeyIds) -> Self {
+        let mut signer = Self::new(key);
+        if ids == KeyIds::Legacy {
+            // The key as go-tuf 0.x and the first root-signing tooling hashed it: with
+            // `keyid_hash_algorithms`, which the published key does not carry.
+            let mut hashed = signer.tuf_key.clone();
+            if let Key::Ecdsa { _extra, .. } = &mut hashed {
+                _extra.insert(
+                    "keyid_hash_algorithms".to_owned(),
+                    serde_json::json!(["sha256", "sha512"]),
+                );
+            }
+            signer.key_id = hashed.key_id().expect("a TUF key always serialises");
+        }
+        signer
     }
 
     /// The wrapped signing key.

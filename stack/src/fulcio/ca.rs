@@ -130,14 +130,27 @@ fn ecdsa_with_sha256() -> AlgorithmIdentifierOwned {
 impl CaGeneration {
     /// The hierarchy of `generation`, valid from `epoch` (unix seconds) for ten years.
     pub fn new(keys: &KeyRing, generation: u32, epoch: i64) -> anyhow::Result<Self> {
-        let root_key = keys.signing_key(Role::FulcioRoot, generation);
+        Self::beside(keys, generation, epoch, (generation, epoch))
+    }
+
+    /// The hierarchy of `generation` from `epoch`, whose root is generation `base.0`'s (made
+    /// at `base.1`, so byte for byte the same certificate) and whose intermediate has a key of
+    /// its own but `base`'s intermediate's subject name: a same-subject rotation
+    /// ([`crate::generations::Shape::SameSubject`]). With `base == (generation, epoch)`, a
+    /// hierarchy of its own.
+    pub fn beside(
+        keys: &KeyRing,
+        generation: u32,
+        epoch: i64,
+        (base, base_epoch): (u32, i64),
+    ) -> anyhow::Result<Self> {
+        let root_key = keys.signing_key(Role::FulcioRoot, base);
         let key = keys.signing_key(Role::FulcioIntermediate, generation);
         // Loudly for testing: anyone reading a chain sees it is not a real Sigstore.
         let org = "O=sigbox TEST ONLY - not a real Sigstore";
-        let root_name = Name::from_str(&format!("CN=sigbox-test-fulcio-root-{generation},{org}"))?;
-        let int_name = Name::from_str(&format!(
-            "CN=sigbox-test-fulcio-intermediate-{generation},{org}"
-        ))?;
+        let root_name = Name::from_str(&format!("CN=sigbox-test-fulcio-root-{base},{org}"))?;
+        let int_name = Name::from_str(&format!("CN=sigbox-test-fulcio-intermediate-{base},{org}"))?;
+        let root_validity = validity(base_epoch, CA_LIFETIME)?;
         let validity = validity(epoch, CA_LIFETIME)?;
 
         let root_spki = spki_of(&root_key)?;
@@ -145,10 +158,10 @@ impl CaGeneration {
         let ca_usage = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
         let root_tbs = TbsCertificate {
             version: Version::V3,
-            serial_number: serial(&[b"sigbox/fulcio/root", &generation.to_be_bytes()]),
+            serial_number: serial(&[b"sigbox/fulcio/root", &base.to_be_bytes()]),
             signature: ecdsa_with_sha256(),
             issuer: root_name.clone(),
-            validity,
+            validity: root_validity,
             subject: root_name.clone(),
             subject_public_key_info: root_spki,
             issuer_unique_id: None,

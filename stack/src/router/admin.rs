@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::Services;
 use crate::faults::{ArmedOutage, Fault, FaultName, Faults, Outage, Parameters};
+use crate::generations::{Rotation, Shape};
 use crate::http::ApiError;
 
 pub(crate) fn routes(services: Arc<Services>) -> Router {
@@ -124,11 +125,43 @@ async fn advance_clock(
 struct Rotate {
     /// `fulcio`, `ctlog`, `rekor`, `tsa`, `oidc` or `tuf-root`.
     service: String,
+    /// Fulcio: the new intermediate has the old one's subject name, under the old root.
+    #[serde(default)]
+    same_subject: bool,
+    /// TUF root: the new root's key IDs computed the legacy way.
+    #[serde(default)]
+    legacy_key_ids: bool,
+    /// Drop the older generations from the trusted root.
+    #[serde(default)]
+    retire: bool,
+}
+
+impl Rotate {
+    fn rotation(&self) -> Result<Rotation, String> {
+        let kind = self.service.parse()?;
+        let shape = match (self.same_subject, self.legacy_key_ids) {
+            (false, false) => Shape::Plain,
+            (true, false) => Shape::SameSubject,
+            (false, true) => Shape::LegacyKeyIds,
+            (true, true) => {
+                return Err("same_subject and legacy_key_ids exclude each other".to_owned());
+            }
+        };
+        let rotation = Rotation {
+            kind,
+            shape,
+            retire: self.retire,
+        };
+        rotation.check()?;
+        Ok(rotation)
+    }
 }
 
 #[derive(Serialize)]
 struct Rotated {
     service: &'static str,
+    /// The rotation's name, e.g. `fulcio-same-subject`, `rekor-retire`.
+    rotation: String,
     generation: u32,
     /// TUF versions of root, targets, snapshot and timestamp after the rotation.
     tuf_versions: [u64; 4],
@@ -139,15 +172,17 @@ async fn rotate(
     body: Result<Json<Rotate>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Rotated>, ApiError> {
     let Json(body) = body?;
-    let kind: crate::generations::Kind = body.service.parse().map_err(ApiError::bad_request)?;
+    let rotation = body.rotation().map_err(ApiError::bad_request)?;
+    let kind = rotation.kind;
     // Rotation writes files and opens RocksDB: off the async workers.
     let s = services.clone();
-    let generation = tokio::task::spawn_blocking(move || s.rotate(kind))
+    let generation = tokio::task::spawn_blocking(move || s.rotate(rotation))
         .await
         .map_err(|e| ApiError::internal(format!("rotation task: {e}")))?
         .map_err(|e| ApiError::internal(format!("rotating {}: {e:#}", kind.as_str())))?;
     Ok(Json(Rotated {
         service: kind.as_str(),
+        rotation: rotation.label(),
         generation,
         tuf_versions: services.trust.versions(),
     }))

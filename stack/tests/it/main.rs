@@ -14,4 +14,5 @@ mod rekor_v2;
 mod rotation;
 mod support;
 mod trust;
+mod trust_shapes;
 mod tsa;

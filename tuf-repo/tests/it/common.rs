@@ -22,6 +22,7 @@ pub(crate) fn role_keys() -> RoleKeys {
         targets: vec![key(3)],
         snapshot: vec![key(4)],
         timestamp: vec![key(5)],
+        root_key_ids: tuf_repo::KeyIds::Strict,
     }
 }
 

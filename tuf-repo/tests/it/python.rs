@@ -221,3 +221,30 @@ fn sigstore_python_fetches_trust_config_through_tuf() {
         "application/vnd.dev.sigstore.trustedroot+json;version=0.1 1"
     );
 }
+
+/// python-tuf takes keys by the IDs the root gives them and does not recompute them: it walks
+/// to a root with legacy key IDs (root-signing#1437: "other clients are fine").
+#[test]
+fn python_tuf_ngclient_accepts_a_root_with_legacy_key_ids() {
+    let repo_dir = tempfile::tempdir().unwrap();
+    let client = tempfile::tempdir().unwrap();
+    let mut repo = build(repo_dir.path(), long_expiry());
+    let server = Server::start(repo_dir.path());
+    let meta = client.path().join("metadata");
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(meta.join("root.json"), repo.root_json()).unwrap();
+    let later = NOW + time::Duration::hours(1);
+    repo.rotate_root_with(later, vec![key(40)], tuf_repo::KeyIds::Legacy)
+        .unwrap();
+    repo.publish_targets(later, &[("trusted_root.json", b"{\"legacy\": true}\n")])
+        .unwrap();
+    let got = ngclient(
+        &meta,
+        &server.1,
+        &client.path().join("t"),
+        &["trusted_root.json"],
+    );
+    assert_eq!(got["root_version"], 2);
+    let path = got["targets"]["trusted_root.json"].as_str().unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), b"{\"legacy\": true}\n");
+}
