@@ -18,4 +18,4 @@ pub use clients::{
 };
 pub use expect::{Expectations, Gap};
 pub use report::{Case, Report, Status, Totals, Want};
-pub use runner::{Config, run};
+pub use runner::{Config, default_rotations, run};

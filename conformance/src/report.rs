@@ -309,7 +309,14 @@ impl Report {
                 `succeeded`, `error` (gave up with an error of its own), `hung` (stopped by the \
                 runner at 45 s) or `crashed` (a signal, or its runtime's crash report). `pass` \
                 there: through a 429 or a 503 it retried and signed; under the others it did \
-                not hang or crash.\n\n";
+                not hang or crash. `rotate/<rotation>`: after the rotation the client signs, \
+                verifies its first bundle (`verify-old`) and the new one; after a `-retire` \
+                rotation `verify-old` is the newest bundle it signed before, signed under a \
+                generation the trusted root no longer lists, and must be refused; after a \
+                `tuf-root` rotation both go through TUF from root v1 with a fresh cache, where \
+                the client can be pointed at TUF. `-same-subject`: a new Fulcio intermediate \
+                with the old one's subject name under the old root; `-legacy-key-ids`: a TUF \
+                root whose key IDs are not its keys' hashes.\n\n";
         let _ = writeln!(out, "| scenario | {} |", self.clients.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(self.clients.len()));
         for row in self.rows() {

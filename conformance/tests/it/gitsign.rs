@@ -17,7 +17,7 @@ fn gitsign_signs_and_verifies_commits() {
         })
         .collect();
     let mut config = Config::new(clients);
-    config.rotations = vec![Kind::Fulcio, Kind::Ctlog];
+    config.rotations = vec![Kind::Fulcio.into(), Kind::Ctlog.into()];
     config.progress = false;
     let report = conformance::run(&config).unwrap();
     let text = report.to_text();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use conformance::{ALL_CLIENTS, Config, Expectations, Tools, client_from_spec};
-use stack::generations::Kind;
+use stack::generations::Rotation;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -24,8 +24,10 @@ pub(crate) struct Args {
     /// The known client gaps (default: the ones built in, conformance/expectations.json).
     #[arg(long)]
     expectations: Option<PathBuf>,
-    /// Rotations to run, in order (default: every kind); `none` for none.
-    #[arg(long = "rotate", value_name = "KIND")]
+    /// Rotations to run, in order (default: every kind, then the trust-shape ones): a kind, or
+    /// one with a shape (`fulcio-same-subject`, `tuf-root-legacy-key-ids`, `fulcio-retire`,
+    /// `rekor-retire`, ...); `none` for none.
+    #[arg(long = "rotate", value_name = "ROTATION")]
     rotations: Vec<String>,
     /// Where `.venv` and `tools/js` are (the workspace).
     #[arg(long, default_value = ".")]
@@ -64,7 +66,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         } else {
             args.rotations
                 .iter()
-                .map(|k| k.parse::<Kind>().map_err(anyhow::Error::msg))
+                .map(|k| k.parse::<Rotation>().map_err(anyhow::Error::msg))
                 .collect::<anyhow::Result<_>>()?
         };
     }
