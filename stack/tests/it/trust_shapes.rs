@@ -55,6 +55,19 @@ fn verify(stack: &Stack, bundle: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Stops `stack` and starts it again on its port (the URLs are in the trust files) from the
+/// same state directory.
+async fn restart(stack: Stack, dir: &std::path::Path) -> Stack {
+    let addr = stack.addr();
+    stack.shutdown().await.unwrap();
+    Stack::builder()
+        .state_dir(dir)
+        .listen(addr)
+        .start()
+        .await
+        .unwrap()
+}
+
 fn trusted_root(stack: &Stack) -> Value {
     serde_json::from_str(&stack.trust().trusted_root_json()).unwrap()
 }
@@ -172,14 +185,7 @@ async fn a_same_subject_intermediate_shares_the_root_and_the_name_and_survives_a
     let gens = std::fs::read_to_string(dir.path().join("generations.json")).unwrap();
     assert!(gens.contains("\"same-subject\""), "{gens}");
     let json = stack.trust().trusted_root_json();
-    let addr = stack.addr();
-    stack.shutdown().await.unwrap();
-    let again = Stack::builder()
-        .state_dir(dir.path())
-        .listen(addr)
-        .start()
-        .await
-        .unwrap();
+    let again = restart(stack, dir.path()).await;
     assert_eq!(again.trust().trusted_root_json(), json);
     verify(&again, &after).unwrap();
     // A second same-subject rotation still shares the first root and name.
@@ -250,14 +256,7 @@ async fn retired_generations_leave_the_trusted_root_and_what_they_signed_stops_v
     assert!(gens["fulcio"][2].get("retired").is_none());
     assert_eq!(gens["rekor"][0]["retired"], true);
     let json = stack.trust().trusted_root_json();
-    let addr = stack.addr();
-    stack.shutdown().await.unwrap();
-    let again = Stack::builder()
-        .state_dir(dir.path())
-        .listen(addr)
-        .start()
-        .await
-        .unwrap();
+    let again = restart(stack, dir.path()).await;
     assert_eq!(again.trust().trusted_root_json(), json);
     again.shutdown().await.unwrap();
 }
@@ -370,14 +369,7 @@ print('root version', u._trusted_set.root.version, 'target', info is not None)
     // A restarted stack reopens the repository as it is and publishes on.
     let gens = std::fs::read_to_string(dir.path().join("generations.json")).unwrap();
     assert!(gens.contains("\"legacy-key-ids\""), "{gens}");
-    let addr = stack.addr();
-    stack.shutdown().await.unwrap();
-    let again = Stack::builder()
-        .state_dir(dir.path())
-        .listen(addr)
-        .start()
-        .await
-        .unwrap();
+    let again = restart(stack, dir.path()).await;
     assert_eq!(again.trust().versions()[0], 3);
     again.rotate(Kind::Tsa).unwrap();
     again.rotate(Kind::TufRoot).unwrap();
