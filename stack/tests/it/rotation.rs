@@ -3,14 +3,12 @@
 //! sigstore-python, sigstore-js (through TUF, from root version 1) and our client; a CA's end
 //! date is enforced (by sigstore-js and our client; sigstore-python does not, pinned).
 
-use std::process::Command;
-
 use fake_oidc::MintRequest;
 use serde_json::Value;
 use stack::Stack;
 use stack::generations::Kind;
 
-use crate::support::{python, run, sigstore_js, sigstore_python, sigstore_python_verify};
+use crate::support::{python_script, sigstore_js, sigstore_python, sigstore_python_verify};
 
 const IDENTITY: &str = "alice@example.com";
 
@@ -202,21 +200,12 @@ async fn every_rotation_keeps_old_and_new_bundles_verifying() {
     // python-tuf's ngclient walks 1.root.json -> 2.root.json.
     let meta = dir.path().join("ngclient");
     std::fs::create_dir_all(&meta).unwrap();
-    let script = "\
-import sys
-from tuf.ngclient import Updater
-meta, url, root = sys.argv[1:4]
-u = Updater(metadata_dir=meta, metadata_base_url=url, target_base_url=url + '/targets/', target_dir=meta, bootstrap=open(root, 'rb').read())
-u.refresh()
-print('root version', u._trusted_set.root.version)
-";
     let (ok, out) = tokio::task::block_in_place(|| {
-        let mut cmd = Command::new(python());
-        cmd.args(["-c", script])
-            .arg(&meta)
-            .arg(&tuf)
-            .arg(p("root.json"));
-        run(cmd)
+        let root = p("root.json");
+        python_script(
+            "ngclient_refresh.py",
+            &[meta.to_str().unwrap(), &tuf, &root],
+        )
     });
     assert!(ok && out.contains("root version 2"), "{out}");
 

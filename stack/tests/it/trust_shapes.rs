@@ -3,8 +3,6 @@
 //! as the trust files show it, as our client takes it, and across a restart. The matrix
 //! (`sigbox conformance`, section (g)) runs the same rotations against every client.
 
-use std::process::Command;
-
 use base64::Engine as _;
 use der::Decode as _;
 use fake_oidc::MintRequest;
@@ -13,7 +11,7 @@ use stack::Stack;
 use stack::generations::{Kind, Rotation, Shape};
 use x509_cert::Certificate;
 
-use crate::support::{python, run};
+use crate::support::python_script;
 
 const MESSAGE: &[u8] = b"signed across a change of shape\n";
 
@@ -347,22 +345,15 @@ async fn a_tuf_root_with_legacy_key_ids_is_refused_by_tough_and_walked_by_python
     let meta = tempfile::tempdir().unwrap();
     let root_path = meta.path().join("bootstrap.json");
     std::fs::write(&root_path, &root_v1).unwrap();
-    let script = "\
-import sys
-from tuf.ngclient import Updater
-meta, url, root = sys.argv[1:4]
-u = Updater(metadata_dir=meta, metadata_base_url=url, target_base_url=url + '/targets/', target_dir=meta, bootstrap=open(root, 'rb').read())
-u.refresh()
-info = u.get_targetinfo('trusted_root.json')
-print('root version', u._trusted_set.root.version, 'target', info is not None)
-";
     let (ok, out) = tokio::task::block_in_place(|| {
-        let mut cmd = Command::new(python());
-        cmd.args(["-c", script])
-            .arg(meta.path())
-            .arg(&tuf)
-            .arg(&root_path);
-        run(cmd)
+        python_script(
+            "ngclient_refresh.py",
+            &[
+                meta.path().to_str().unwrap(),
+                &tuf,
+                root_path.to_str().unwrap(),
+            ],
+        )
     });
     assert!(ok && out.contains("root version 3 target True"), "{out}");
 
